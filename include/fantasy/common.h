@@ -1,0 +1,47 @@
+/**
+ * @file common.h
+ * @brief Export macro, C++ guards and the plain value types every header shares.
+ */
+#ifndef FANTASY_COMMON_H
+#define FANTASY_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#    if defined(FANTASY_BUILDING)
+#        define FANTASY_API __declspec(dllexport)
+#    else
+#        define FANTASY_API
+#    endif
+#elif defined(__GNUC__)
+#    define FANTASY_API __attribute__((visibility("default")))
+#else
+#    define FANTASY_API
+#endif
+
+#ifdef __cplusplus
+#    define FANTASY_BEGIN_DECLS extern "C" {
+#    define FANTASY_END_DECLS   }
+#else
+#    define FANTASY_BEGIN_DECLS
+#    define FANTASY_END_DECLS
+#endif
+
+/** Room for any id the library makes or accepts, with its terminating NUL. */
+#define FANTASY_ID_MAX 64
+
+FANTASY_BEGIN_DECLS
+
+/**
+ * An amount of money in the currency's minor unit (KRW has none: 1000 means 1000 won).
+ * Never a float. `currency` is an ISO 4217 code, NUL-terminated.
+ */
+typedef struct fantasy_money {
+    int64_t amount_minor;
+    char currency[4];
+} fantasy_money;
+
+FANTASY_END_DECLS
+
+#endif /* FANTASY_COMMON_H */

@@ -1,0 +1,68 @@
+/* Which backends a config string names, and building them for a park. The only place that maps
+ * "memory:", "sqlite:PATH", "redis:HOST:PORT"... to an implementation, so adding a backend is one
+ * entry here. */
+#include <string.h>
+
+#include "fantasy/backends/memory.h"
+
+#include "core/backends.h"
+#include "core/error.h"
+#include "fantasy_build_config.h"
+
+static int starts_with(const char *s, const char *prefix) {
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int fantasy__store_kind_supported(const char *spec) {
+    if (starts_with(spec, "memory:") || strcmp(spec, "store") == 0 ||
+        starts_with(spec, "inproc:") || starts_with(spec, "sandbox:")) {
+        return 1;
+    }
+    /* Durable, networked and HTTP backends register here as they land. */
+    return 0;
+}
+
+static fantasy_status unsupported(const char *key, const char *spec) {
+    return fantasy__fail(FANTASY_EINVAL, "%s=%s: this build cannot open that backend", key, spec);
+}
+
+fantasy_status fantasy__build_record_store(const fantasy__settings *s, const fantasy_allocator *a,
+                                           fantasy_record_store *out) {
+    if (starts_with(s->store, "memory:")) {
+        return fantasy_memory_record_store_open(a, out);
+    }
+    return unsupported("store", s->store);
+}
+
+fantasy_status fantasy__build_stock_store(const fantasy__settings *s, const fantasy_allocator *a,
+                                          fantasy_stock_store *out) {
+    if (strcmp(s->stock, "store") == 0 && starts_with(s->store, "memory:")) {
+        return fantasy_memory_stock_store_open(a, out);
+    }
+    return unsupported("stock", s->stock);
+}
+
+fantasy_status fantasy__build_queue_store(const fantasy__settings *s, const fantasy_allocator *a,
+                                          fantasy_queue_store *out) {
+    if (strcmp(s->queues, "store") == 0 && starts_with(s->store, "memory:")) {
+        return fantasy_memory_queue_store_open(a, out);
+    }
+    return unsupported("queues", s->queues);
+}
+
+fantasy_status fantasy__build_clock(const fantasy__settings *s, int64_t now_ms,
+                                    fantasy_clock *out) {
+    if (s->clock_manual) {
+        return fantasy_clock_manual_open(s->clock_start_ms >= 0 ? s->clock_start_ms : now_ms, out);
+    }
+    return fantasy_clock_system_open(out);
+}
+
+fantasy_status fantasy__build_payment_provider(const fantasy__settings *s,
+                                               const fantasy_allocator *a,
+                                               fantasy_payment_provider *out) {
+    if (starts_with(s->payments, "sandbox:")) {
+        return fantasy__sandbox_provider_open(a, out);
+    }
+    return unsupported("payments", s->payments);
+}

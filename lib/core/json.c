@@ -1,0 +1,351 @@
+/* Strict JSON argument readers and result builders over cJSON (API.md's fine points: wrong
+ * types, floats for integers and integers beyond 2^53 are INVALID_ARGUMENT). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/json.h"
+
+fantasy_status fantasy__json_parse_object(const char *text, cJSON **out) {
+    *out = NULL;
+    if (!text || text[0] == '\0') {
+        text = "{}";
+    }
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithOpts(text, &end, 1);
+    if (!j) {
+        size_t at = end ? (size_t)(end - text) : 0;
+        return fantasy__fail(FANTASY_EINVAL, "malformed JSON arguments near byte %zu", at);
+    }
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return fantasy__fail(FANTASY_EINVAL, "arguments must be a JSON object");
+    }
+    *out = j;
+    return FANTASY_OK;
+}
+
+fantasy_status fantasy__json_parse_doc(const char *data, size_t len, cJSON **out) {
+    *out = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(data, len, NULL, 0);
+    if (!j || !cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return fantasy__fail(FANTASY_EBACKEND, "stored document is not a JSON object");
+    }
+    *out = j;
+    return FANTASY_OK;
+}
+
+/* The field, NULL when absent or JSON null; `missing` set when required and absent. */
+static const cJSON *field(const cJSON *obj, const char *name, int required, int *present,
+                          fantasy_status *st) {
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(obj, name);
+    if (f && cJSON_IsNull(f)) {
+        f = NULL;
+    }
+    if (present) {
+        *present = f != NULL;
+    }
+    *st = (!f && required) ? fantasy__fail(FANTASY_EINVAL, "missing field '%s'", name)
+                           : FANTASY_OK;
+    return f;
+}
+
+fantasy_status fantasy__json_str(const cJSON *obj, const char *name, int required,
+                                 const char **out, int *present) {
+    fantasy_status st;
+    const cJSON *f = field(obj, name, required, present, &st);
+    if (!f) {
+        return st;
+    }
+    if (!cJSON_IsString(f)) {
+        return fantasy__fail(FANTASY_EINVAL, "field '%s' must be a string", name);
+    }
+    *out = f->valuestring;
+    return FANTASY_OK;
+}
+
+fantasy_status fantasy__json_int(const cJSON *obj, const char *name, int required, int64_t min,
+                                 int64_t max, int64_t *out, int *present) {
+    fantasy_status st;
+    const cJSON *f = field(obj, name, required, present, &st);
+    if (!f) {
+        return st;
+    }
+    double d = f->valuedouble;
+    if (!cJSON_IsNumber(f) || !isfinite(d) || floor(d) != d) {
+        return fantasy__fail(FANTASY_EINVAL, "field '%s' must be an integer", name);
+    }
+    if (fabs(d) > (double)FANTASY__JSON_MAX_INT) {
+        return fantasy__fail(FANTASY_EINVAL, "field '%s' is beyond +-(2^53-1)", name);
+    }
+    int64_t v = (int64_t)d;
+    if (v < min || v > max) {
+        return fantasy__fail(FANTASY_EINVAL, "field '%s' must be in %lld..%lld, got %lld", name,
+                             (long long)min, (long long)max, (long long)v);
+    }
+    *out = v;
+    return FANTASY_OK;
+}
+
+fantasy_status fantasy__json_bool(const cJSON *obj, const char *name, int required, int *out,
+                                  int *present) {
+    fantasy_status st;
+    const cJSON *f = field(obj, name, required, present, &st);
+    if (!f) {
+        return st;
+    }
+    if (!cJSON_IsBool(f)) {
+        return fantasy__fail(FANTASY_EINVAL, "field '%s' must be true or false", name);
+    }
+    *out = cJSON_IsTrue(f);
+    return FANTASY_OK;
+}
+
+static int valid_currency(const char *c) {
+    if (strlen(c) != 3) {
+        return 0;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (c[i] < 'A' || c[i] > 'Z') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+fantasy_status fantasy__json_money(const cJSON *obj, const char *name, int required,
+                                   fantasy_money *out, int *present) {
+    fantasy_status st;
+    const cJSON *f = field(obj, name, required, present, &st);
+    if (!f) {
+        return st;
+    }
+    if (!cJSON_IsObject(f)) {
+        return fantasy__fail(FANTASY_EINVAL, "field '%s' must be {\"amount\":..,\"currency\":..}",
+                             name);
+    }
+    int64_t amount = 0;
+    const char *cur = NULL;
+    st = fantasy__json_int(f, "amount", 1, 0, FANTASY__JSON_MAX_INT, &amount, NULL);
+    if (st == FANTASY_OK) {
+        st = fantasy__json_str(f, "currency", 1, &cur, NULL);
+    }
+    if (st != FANTASY_OK) {
+        return fantasy__error_wrap(st, name);
+    }
+    if (!valid_currency(cur)) {
+        return fantasy__fail(FANTASY_EINVAL, "%s: currency must be an ISO 4217 code like KRW",
+                             name);
+    }
+    out->amount_minor = amount;
+    memcpy(out->currency, cur, 4);
+    return FANTASY_OK;
+}
+
+fantasy_status fantasy__json_str_array(const cJSON *obj, const char *name, int required,
+                                       size_t max, const cJSON **out, int *present) {
+    fantasy_status st;
+    const cJSON *f = field(obj, name, required, present, &st);
+    if (!f) {
+        return st;
+    }
+    if (!cJSON_IsArray(f)) {
+        return fantasy__fail(FANTASY_EINVAL, "field '%s' must be an array of strings", name);
+    }
+    size_t n = 0;
+    const cJSON *it = NULL;
+    cJSON_ArrayForEach(it, f) {
+        if (!cJSON_IsString(it)) {
+            return fantasy__fail(FANTASY_EINVAL, "field '%s' must be an array of strings", name);
+        }
+        n++;
+    }
+    if (n > max) {
+        return fantasy__fail(FANTASY_EINVAL, "field '%s' has %zu items, at most %zu", name, n, max);
+    }
+    *out = f;
+    return FANTASY_OK;
+}
+
+fantasy_status fantasy__json_page(const cJSON *obj, int64_t *limit, const char **cursor) {
+    *limit = 20;
+    *cursor = NULL;
+    fantasy_status st = fantasy__json_int(obj, "limit", 0, 1, 100, limit, NULL);
+    if (st == FANTASY_OK) {
+        st = fantasy__json_str(obj, "cursor", 0, cursor, NULL);
+    }
+    if (st == FANTASY_OK && *cursor && (*cursor)[0] == '\0') {
+        *cursor = NULL;
+    }
+    return st;
+}
+
+fantasy_status fantasy__json_only(const cJSON *obj, const char *const *allowed) {
+    const cJSON *it = NULL;
+    cJSON_ArrayForEach(it, obj) {
+        int ok = 0;
+        for (size_t i = 0; allowed[i] && !ok; i++) {
+            ok = strcmp(allowed[i], it->string) == 0;
+        }
+        if (!ok) {
+            return fantasy__fail(FANTASY_EINVAL, "unknown field '%s'", it->string);
+        }
+    }
+    return FANTASY_OK;
+}
+
+fantasy_status fantasy__json_put(cJSON *obj, const char *name, cJSON *item) {
+    if (!item || !cJSON_AddItemToObject(obj, name, item)) {
+        cJSON_Delete(item);
+        return fantasy__oom();
+    }
+    return FANTASY_OK;
+}
+
+fantasy_status fantasy__json_put_str(cJSON *obj, const char *name, const char *s) {
+    return fantasy__json_put(obj, name, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+}
+
+fantasy_status fantasy__json_put_int(cJSON *obj, const char *name, int64_t v) {
+    return fantasy__json_put(obj, name, cJSON_CreateNumber((double)v));
+}
+
+fantasy_status fantasy__json_put_bool(cJSON *obj, const char *name, int v) {
+    return fantasy__json_put(obj, name, cJSON_CreateBool(v));
+}
+
+fantasy_status fantasy__json_put_null(cJSON *obj, const char *name) {
+    return fantasy__json_put(obj, name, cJSON_CreateNull());
+}
+
+fantasy_status fantasy__json_put_money(cJSON *obj, const char *name, const fantasy_money *m) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) {
+        return fantasy__oom();
+    }
+    fantasy_status st = fantasy__json_put_int(o, "amount", m->amount_minor);
+    if (st == FANTASY_OK) {
+        st = fantasy__json_put_str(o, "currency", m->currency);
+    }
+    if (st != FANTASY_OK) {
+        cJSON_Delete(o);
+        return st;
+    }
+    return fantasy__json_put(obj, name, o);
+}
+
+fantasy_status fantasy__json_page_result(cJSON *items, const char *next_cursor, cJSON **out) {
+    *out = NULL;
+    cJSON *o = cJSON_CreateObject();
+    if (!o) {
+        cJSON_Delete(items);
+        return fantasy__oom();
+    }
+    fantasy_status st = fantasy__json_put(o, "items", items);
+    if (st == FANTASY_OK) {
+        st = fantasy__json_put_str(o, "next_cursor", next_cursor);
+    }
+    if (st != FANTASY_OK) {
+        cJSON_Delete(o);
+        return st;
+    }
+    *out = o;
+    return FANTASY_OK;
+}
+
+/* Integers print without exponent (cJSON prints 1e+15 otherwise): walk and print ourselves only
+ * where needed by letting cJSON print and relying on its %1.15g for |v| < 1e15. Larger integral
+ * values (ms timestamps are ~1.7e12, fine) are printed exactly by pre-rendering them as raw. */
+static fantasy_status fix_big_integers(cJSON *node) {
+    for (cJSON *it = node ? node->child : NULL; it; it = it->next) {
+        if (cJSON_IsNumber(it) && floor(it->valuedouble) == it->valuedouble &&
+            fabs(it->valuedouble) >= 1e15 && fabs(it->valuedouble) <= 9.2e18) {
+            char text[32];
+            (void)snprintf(text, sizeof text, "%lld", (long long)it->valuedouble);
+            cJSON *raw = cJSON_CreateRaw(text);
+            if (!raw || !cJSON_ReplaceItemViaPointer(node, it, raw)) {
+                cJSON_Delete(raw);
+                return fantasy__oom();
+            }
+            it = raw;
+        } else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
+            fantasy_status st = fix_big_integers(it);
+            if (st != FANTASY_OK) {
+                return st;
+            }
+        }
+    }
+    return FANTASY_OK;
+}
+
+fantasy_status fantasy__json_print(const fantasy_allocator *a, const cJSON *obj, char **out,
+                                   size_t *len) {
+    *out = NULL;
+    if (fix_big_integers((cJSON *)obj) != FANTASY_OK) {
+        return fantasy__oom();
+    }
+    char *text = cJSON_PrintUnformatted(obj);
+    if (!text) {
+        return fantasy__oom();
+    }
+    size_t n = strlen(text);
+    *out = fantasy__strndup(a, text, n);
+    cJSON_free(text);
+    if (!*out) {
+        return fantasy__oom();
+    }
+    if (len) {
+        *len = n;
+    }
+    return FANTASY_OK;
+}
+
+fantasy_status fantasy__json_print_out(const fantasy_allocator *a, const cJSON *obj, char **out) {
+    *out = NULL;
+    if (fix_big_integers((cJSON *)obj) != FANTASY_OK) {
+        return fantasy__oom();
+    }
+    char *text = cJSON_PrintUnformatted(obj);
+    if (!text) {
+        return fantasy__oom();
+    }
+    *out = fantasy__out_strndup(a, text, strlen(text));
+    cJSON_free(text);
+    return *out ? FANTASY_OK : fantasy__oom();
+}
+
+/* JSON string escaping for the error message, without cJSON (it may be what ran out). */
+static size_t escape_into(char *dst, size_t cap, const char *s) {
+    size_t n = 0;
+    for (; *s && n + 7 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            dst[n++] = '\\';
+            dst[n++] = (char)c;
+        } else if (c < 0x20) {
+            n += (size_t)snprintf(dst + n, cap - n, "\\u%04x", c);
+        } else if (c >= 0x80) {
+            dst[n++] = '?'; /* the message may quote caller bytes that are not valid UTF-8 */
+        } else {
+            dst[n++] = (char)c;
+        }
+    }
+    dst[n] = '\0';
+    return n;
+}
+
+char *fantasy__json_error_out(const fantasy_allocator *a, fantasy_status st) {
+    char msg[1200];
+    const char *last = fantasy_error_last();
+    (void)escape_into(msg, sizeof msg, last[0] ? last : fantasy_strerror(st));
+    char text[1400];
+    int n = snprintf(text, sizeof text, "{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"%s\"}}",
+                     fantasy_status_code(st), (int)st, msg);
+    if (n < 0) {
+        return NULL;
+    }
+    return fantasy__out_strndup(a, text, strlen(text));
+}
