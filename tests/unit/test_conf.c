@@ -23,7 +23,7 @@ static int teardown(void **state) {
     return 0;
 }
 
-static void expect_value(const char *key, const char *value) {
+static void expect_conf(const char *key, const char *value) {
     char buf[256];
     assert_int_equal(fantasy_conf_get(conf, key, buf, sizeof buf), FANTASY_OK);
     assert_string_equal(buf, value);
@@ -31,22 +31,22 @@ static void expect_value(const char *key, const char *value) {
 
 static void defaults_are_api_md(void **state) {
     (void)state;
-    expect_value("store", "memory:");
-    expect_value("stock", "store");
-    expect_value("queues", "store");
-    expect_value("bus", "inproc:");
-    expect_value("payments", "sandbox:");
-    expect_value("clock", "system");
-    expect_value("order.ttl_ms", "600000");
-    expect_value("queue.call_timeout_ms", "300000");
-    expect_value("bus.retries", "3");
-    expect_value("bus.backoff_ms", "1000");
-    expect_value("auth.access_ttl_ms", "900000");
-    expect_value("auth.refresh_ttl_ms", "1209600000");
-    expect_value("saga.lease_ms", "60000");
-    expect_value("outbox.retention_ms", "604800000");
-    expect_value("auth.kdf", "scrypt:N=32768,r=8,p=1");
-    expect_value("park.utc_offset_min", "0");
+    expect_conf("store", "memory:");
+    expect_conf("stock", "store");
+    expect_conf("queues", "store");
+    expect_conf("bus", "inproc:");
+    expect_conf("payments", "sandbox:");
+    expect_conf("clock", "system");
+    expect_conf("order.ttl_ms", "600000");
+    expect_conf("queue.call_timeout_ms", "300000");
+    expect_conf("bus.retries", "3");
+    expect_conf("bus.backoff_ms", "1000");
+    expect_conf("auth.access_ttl_ms", "900000");
+    expect_conf("auth.refresh_ttl_ms", "1209600000");
+    expect_conf("saga.lease_ms", "60000");
+    expect_conf("outbox.retention_ms", "604800000");
+    expect_conf("auth.kdf", "scrypt:N=32768,r=8,p=1");
+    expect_conf("park.utc_offset_min", "0");
 }
 
 static void good_values_are_taken(void **state) {
@@ -75,8 +75,8 @@ static void good_values_are_taken(void **state) {
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         assert_int_equal(fantasy_conf_set(conf, pairs[i][0], pairs[i][1]), FANTASY_OK);
     }
-    expect_value("park.utc_offset_min", "540");
-    expect_value("auth.secret", "***"); /* secrets are not read back */
+    expect_conf("park.utc_offset_min", "540");
+    expect_conf("auth.secret", "***"); /* secrets are not read back */
 }
 
 static void bad_values_are_refused_and_named(void **state) {

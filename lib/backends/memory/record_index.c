@@ -1,0 +1,169 @@
+/* The ordered index of the in-memory record store: an intrusive AVL tree keyed by strings.
+ * Intrusive so that linking and unlinking never allocate (rollback must not fail), and ordered so
+ * that find and find_keys are range scans. */
+#include <string.h>
+
+#include "backends/memory/record_internal.h"
+
+typedef fantasy__rec_node node;
+
+/* An AVL tree of n nodes is less than 1.45 * log2(n + 2) high: 96 covers any address space. */
+#define MAX_HEIGHT 96
+
+static int height(const node *n) {
+    return n ? n->height : 0;
+}
+
+static void update(node *n) {
+    int l = height(n->left);
+    int r = height(n->right);
+    n->height = 1 + (l > r ? l : r);
+}
+
+static node *rotate_right(node *n) {
+    node *l = n->left;
+    n->left = l->right;
+    l->right = n;
+    update(n);
+    update(l);
+    return l;
+}
+
+static node *rotate_left(node *n) {
+    node *r = n->right;
+    n->right = r->left;
+    r->left = n;
+    update(n);
+    update(r);
+    return r;
+}
+
+static node *rebalance(node *n) {
+    update(n);
+    int balance = height(n->left) - height(n->right);
+    if (balance > 1) {
+        if (height(n->left->left) < height(n->left->right)) {
+            n->left = rotate_left(n->left);
+        }
+        return rotate_right(n);
+    }
+    if (balance < -1) {
+        if (height(n->right->right) < height(n->right->left)) {
+            n->right = rotate_right(n->right);
+        }
+        return rotate_left(n);
+    }
+    return n;
+}
+
+/* Rebalance every node on the path from the change back up to the root. */
+static void retrace(node **path[], size_t depth) {
+    while (depth > 0) {
+        node **link = path[--depth];
+        *link = rebalance(*link);
+    }
+}
+
+fantasy__rec_node *fantasy__rec_avl_find(fantasy__rec_node *root, const char *key) {
+    node *n = root;
+    while (n) {
+        int c = strcmp(key, n->key);
+        if (c == 0) {
+            return n;
+        }
+        n = c < 0 ? n->left : n->right;
+    }
+    return NULL;
+}
+
+void fantasy__rec_avl_insert(fantasy__rec_node **root, fantasy__rec_node *fresh) {
+    node **path[MAX_HEIGHT];
+    size_t depth = 0;
+    node **link = root;
+    while (*link) {
+        path[depth++] = link;
+        link = strcmp(fresh->key, (*link)->key) < 0 ? &(*link)->left : &(*link)->right;
+    }
+    fresh->left = NULL;
+    fresh->right = NULL;
+    fresh->height = 1;
+    *link = fresh;
+    retrace(path, depth);
+}
+
+/* Put the in-order successor of `target` (which has two children) in its place. `path` holds
+ * the links down to `target`; it is extended down to the successor's old parent. */
+static void splice_successor(node **path[], size_t *depth, node **link) {
+    node *target = *link;
+    size_t at = *depth;
+    path[(*depth)++] = link;
+    node **s = &target->right;
+    while ((*s)->left) {
+        path[(*depth)++] = s;
+        s = &(*s)->left;
+    }
+    node *succ = *s;
+    *s = succ->right;
+    succ->left = target->left;
+    succ->right = target->right;
+    *link = succ;
+    if (at + 1 < *depth) {
+        /* That link was target's right pointer; target is gone, succ has taken its place. */
+        path[at + 1] = &succ->right;
+    }
+}
+
+fantasy__rec_node *fantasy__rec_avl_remove(fantasy__rec_node **root, const char *key) {
+    node **path[MAX_HEIGHT];
+    size_t depth = 0;
+    node **link = root;
+    int c = 0;
+    while (*link && (c = strcmp(key, (*link)->key)) != 0) {
+        path[depth++] = link;
+        link = c < 0 ? &(*link)->left : &(*link)->right;
+    }
+    node *target = *link;
+    if (!target) {
+        return NULL;
+    }
+    if (!target->left || !target->right) {
+        *link = target->left ? target->left : target->right;
+    } else {
+        splice_successor(path, &depth, link);
+    }
+    retrace(path, depth);
+    return target;
+}
+
+fantasy__rec_node *fantasy__rec_avl_seek(fantasy__rec_node *root, const char *key, int strict) {
+    node *best = NULL;
+    node *n = root;
+    while (n) {
+        int c = strcmp(n->key, key);
+        if (c > 0 || (c == 0 && !strict)) {
+            best = n;
+            n = n->left;
+        } else {
+            n = n->right;
+        }
+    }
+    return best;
+}
+
+void fantasy__rec_avl_drain(fantasy__rec_node *root, void (*fn)(fantasy__rec_node *, void *),
+                            void *ctx) {
+    /* Rotate left children up until the root has none, then it can go: linear, no stack. */
+    node *n = root;
+    while (n) {
+        if (n->left) {
+            node *l = n->left;
+            n->left = l->right;
+            l->right = n;
+            n = l;
+        } else {
+            node *next = n->right;
+            fn(n, ctx);
+            n = next;
+        }
+    }
+}

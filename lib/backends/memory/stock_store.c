@@ -1,0 +1,696 @@
+/* The in-memory stock store (PORTS.md, stock store).
+ *
+ * Locking, chosen so that sales of different products never touch a shared cache line:
+ * - products sit in a registry read without any lock (memtab.h); its mutex only adds products;
+ * - each product has its own mutex guarding its counters, its per-user `used` map, its expiry
+ *   heap and the mutable fields (state, expires_at) of every hold on it;
+ * - holds are found by id in HOLD_SHARDS hash tables, each with its own mutex guarding only
+ *   membership (a hold's product, user and qty never change once published).
+ * Lock order: hold shard, then product. Only a reserve of a new hold nests them, so that two
+ * concurrent reserves of one hold id cannot both sell. Holds are never freed before destroy
+ * (ids are never reused), so a pointer found under a shard lock stays valid after it. */
+#include <string.h>
+
+#include "fantasy/backends/memory.h"
+
+#include "core/alloc.h"
+#include "core/error.h"
+
+#include "backends/memory/memtab.h"
+
+#define HOLD_SHARDS 64
+
+typedef struct user_rec {
+    int64_t used; /* held + sold units of the product */
+    char id[];
+} user_rec;
+
+typedef struct product {
+    fantasy__memreg_node node; /* first: the registry stores products as nodes */
+    pthread_mutex_t lock;
+    int64_t stock, held, sold;
+    fantasy__memtab users;   /* user_rec by user id */
+    fantasy__memheap expiry; /* (expires_at, hold) of HELD holds; stale items skipped lazily */
+    char pad[64];            /* keep two products' hot fields off one cache line */
+    char id[];
+} product;
+
+typedef struct hold {
+    product *p;
+    user_rec *u;
+    int64_t qty;
+    int64_t expires_at; /* under p->lock */
+    fantasy_hold_state state;
+    char id[];
+} hold;
+
+/* Padded so that neighbouring shards' mutexes do not share a cache line. */
+typedef union hold_shard {
+    struct {
+        pthread_mutex_t lock;
+        fantasy__memtab holds;
+    } s;
+    char pad[128];
+} hold_shard;
+
+typedef struct stock_store {
+    fantasy_allocator a;
+    fantasy__memreg products;
+    hold_shard shards[HOLD_SHARDS];
+} stock_store;
+
+/* ---- lookups ----------------------------------------------------------------------------- */
+
+static fantasy_status bad_id(const char *what, const char *id) {
+    return fantasy__fail(FANTASY_EINVAL, "memory stock store: bad %s '%.80s'", what,
+                         id ? id : "(null)");
+}
+
+static product *find_product(stock_store *s, const char *id, size_t len) {
+    return (product *)fantasy__memreg_get(&s->products, id, fantasy__memtab_hash(id, len));
+}
+
+static hold_shard *shard_of(stock_store *s, uint64_t hash) {
+    return &s->shards[hash >> 58]; /* top bits: the table inside uses the low ones */
+}
+
+static hold *find_hold(stock_store *s, const char *id, size_t len) {
+    uint64_t h = fantasy__memtab_hash(id, len);
+    hold_shard *sh = shard_of(s, h);
+    pthread_mutex_lock(&sh->s.lock);
+    hold *found = fantasy__memtab_get(&sh->s.holds, id, h);
+    pthread_mutex_unlock(&sh->s.lock);
+    return found;
+}
+
+/* The hold named `id` or a status for a bad or unknown id. */
+static fantasy_status lookup_hold(stock_store *s, const char *id, hold **out) {
+    size_t len;
+    if (!fantasy__memtab_id_ok(id, &len)) {
+        return bad_id("hold id", id);
+    }
+    *out = find_hold(s, id, len);
+    if (!*out) {
+        return fantasy__fail(FANTASY_ENOTFOUND, "memory stock store: no hold '%s'", id);
+    }
+    return FANTASY_OK;
+}
+
+static fantasy_status lookup_product(stock_store *s, const char *id, product **out) {
+    size_t len;
+    if (!fantasy__memtab_id_ok(id, &len)) {
+        return bad_id("product id", id);
+    }
+    *out = find_product(s, id, len);
+    if (!*out) {
+        return fantasy__fail(FANTASY_ENOTFOUND, "memory stock store: no product '%s'", id);
+    }
+    return FANTASY_OK;
+}
+
+static int limited(const product *p) {
+    return p->stock >= 0;
+}
+
+/* ---- set_stock --------------------------------------------------------------------------- */
+
+static product *product_new(const fantasy_allocator *a, const char *id, size_t len,
+                            int64_t stock) {
+    product *p = fantasy__calloc(a, 1, sizeof *p + len + 1);
+    if (!p) {
+        return NULL;
+    }
+    if (pthread_mutex_init(&p->lock, NULL) != 0) {
+        fantasy__free(a, p);
+        return NULL;
+    }
+    memcpy(p->id, id, len + 1);
+    p->node.key = p->id;
+    p->node.hash = fantasy__memtab_hash(id, len);
+    p->stock = stock;
+    return p;
+}
+
+static void product_free(const fantasy_allocator *a, fantasy__memreg_node *node) {
+    product *p = (product *)node;
+    for (size_t i = 0; i < p->users.cap; i++) {
+        fantasy__free(a, p->users.slots[i].item);
+    }
+    fantasy__memtab_free(&p->users, a);
+    fantasy__memheap_free(&p->expiry, a);
+    pthread_mutex_destroy(&p->lock);
+    fantasy__free(a, p);
+}
+
+/* Create the product with `stock`, or find the one another thread just created (*created
+ * tells which). */
+static fantasy_status create_product(stock_store *s, const char *id, size_t len, int64_t stock,
+                                     product **out, int *created) {
+    product *p = product_new(&s->a, id, len, stock);
+    if (!p) {
+        return fantasy__oom();
+    }
+    fantasy__memreg_node *won = NULL;
+    fantasy_status st = fantasy__memreg_add(&s->products, &s->a, &p->node, &won);
+    if (st != FANTASY_OK || won != &p->node) {
+        product_free(&s->a, &p->node);
+    }
+    *out = (product *)won;
+    *created = st == FANTASY_OK && won == &p->node;
+    return st;
+}
+
+static fantasy_status set_stock(void *self, const char *product_id, int64_t stock) {
+    stock_store *s = self;
+    size_t len;
+    if (!fantasy__memtab_id_ok(product_id, &len)) {
+        return bad_id("product id", product_id);
+    }
+    if (stock < FANTASY_STOCK_UNLIMITED) {
+        return fantasy__fail(FANTASY_EINVAL, "memory stock store: stock %lld of '%s' below -1",
+                             (long long)stock, product_id);
+    }
+    product *p = find_product(s, product_id, len);
+    if (!p) {
+        int created = 0;
+        fantasy_status st = create_product(s, product_id, len, stock, &p, &created);
+        if (st != FANTASY_OK || created) {
+            return st;
+        }
+    }
+    fantasy_status st = FANTASY_OK;
+    pthread_mutex_lock(&p->lock);
+    if (stock >= 0 && stock < p->held + p->sold) {
+        st = fantasy__fail(FANTASY_EINVAL,
+                           "memory stock store: stock %lld of '%s' below held %lld + sold %lld",
+                           (long long)stock, product_id, (long long)p->held, (long long)p->sold);
+    } else {
+        p->stock = stock;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return st;
+}
+
+/* ---- reserve ----------------------------------------------------------------------------- */
+
+static fantasy_status check_hold(const fantasy_hold *h, size_t *id_len) {
+    size_t len;
+    if (!h) {
+        return fantasy__fail(FANTASY_EMISUSE, "memory stock store: NULL hold");
+    }
+    if (!fantasy__memtab_id_ok(h->hold_id, id_len)) {
+        return bad_id("hold id", h->hold_id);
+    }
+    if (!fantasy__memtab_id_ok(h->user_id, &len)) {
+        return bad_id("user id", h->user_id);
+    }
+    if (h->qty <= 0 || h->per_user_limit < 0) {
+        return fantasy__fail(FANTASY_EINVAL,
+                             "memory stock store: hold '%s': qty %lld, per-user limit %lld",
+                             h->hold_id, (long long)h->qty, (long long)h->per_user_limit);
+    }
+    return FANTASY_OK;
+}
+
+/* A reserve of a known hold id: same product, user and qty replays, anything else conflicts. */
+static fantasy_status replay(const hold *old, const product *p, const fantasy_hold *h) {
+    if (old->p != p || old->qty != h->qty || strcmp(old->u->id, h->user_id) != 0) {
+        return fantasy__fail(FANTASY_ECONFLICT,
+                             "memory stock store: hold '%s' exists with other arguments",
+                             h->hold_id);
+    }
+    pthread_mutex_lock(&old->p->lock);
+    fantasy_hold_state state = old->state;
+    pthread_mutex_unlock(&old->p->lock);
+    if (state != FANTASY_HOLD_HELD && state != FANTASY_HOLD_SOLD) {
+        return fantasy__fail(FANTASY_ESTATE, "memory stock store: hold '%s' is over (state %d)",
+                             h->hold_id, (int)state);
+    }
+    return FANTASY_OK;
+}
+
+/* The counter checks, in the PORTS.md order: sold out first, then the per-user limit. */
+static fantasy_status admit_checks(const product *p, const fantasy_hold *h, int64_t used) {
+    if (limited(p) && p->stock - p->held - p->sold < h->qty) {
+        return fantasy__fail(FANTASY_ESOLDOUT, "memory stock store: '%s' has %lld left, %lld asked",
+                             p->id, (long long)(p->stock - p->held - p->sold), (long long)h->qty);
+    }
+    if (!limited(p) && h->qty > INT64_MAX - p->held - p->sold) {
+        return fantasy__fail(FANTASY_EINVAL, "memory stock store: qty %lld overflows '%s'",
+                             (long long)h->qty, p->id);
+    }
+    if (h->per_user_limit > 0 && h->qty > h->per_user_limit - used) {
+        return fantasy__fail(FANTASY_ELIMIT,
+                             "memory stock store: user '%s' has %lld of '%s', limit %lld",
+                             h->user_id, (long long)used, p->id, (long long)h->per_user_limit);
+    }
+    return FANTASY_OK;
+}
+
+/* The user's record, created (used = 0) when missing. Under p->lock. */
+static fantasy_status user_get_or_add(stock_store *s, product *p, const char *user_id,
+                                      user_rec **out) {
+    size_t len = strlen(user_id);
+    uint64_t h = fantasy__memtab_hash(user_id, len);
+    *out = fantasy__memtab_get(&p->users, user_id, h);
+    if (*out) {
+        return FANTASY_OK;
+    }
+    if (fantasy__memtab_reserve(&p->users, &s->a, 1) != FANTASY_OK) {
+        return fantasy__oom();
+    }
+    user_rec *u = fantasy__alloc(&s->a, sizeof *u + len + 1);
+    if (!u) {
+        return fantasy__oom();
+    }
+    u->used = 0;
+    memcpy(u->id, user_id, len + 1);
+    fantasy__memtab_put(&p->users, u->id, h, u);
+    *out = u;
+    return FANTASY_OK;
+}
+
+static const user_rec *user_find(const product *p, const char *user_id) {
+    return fantasy__memtab_get(&p->users, user_id,
+                               fantasy__memtab_hash(user_id, strlen(user_id)));
+}
+
+/* Check and take the units for the new hold `nh`. Under p->lock; every allocation comes before
+ * the first change, so a failure leaves the product as it was (an added user with used 0 is
+ * indistinguishable from a missing one). */
+static fantasy_status admit(stock_store *s, product *p, const fantasy_hold *h, hold *nh) {
+    const user_rec *known = user_find(p, h->user_id);
+    fantasy_status st = admit_checks(p, h, known ? known->used : 0);
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    user_rec *u = NULL;
+    st = user_get_or_add(s, p, h->user_id, &u);
+    if (st == FANTASY_OK && h->expires_at_ms != FANTASY_NEVER) {
+        st = fantasy__memheap_reserve(&p->expiry, &s->a, 1);
+    }
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    p->held += h->qty;
+    u->used += h->qty;
+    nh->u = u;
+    nh->state = FANTASY_HOLD_HELD;
+    if (h->expires_at_ms != FANTASY_NEVER) {
+        fantasy__memheap_push(&p->expiry, h->expires_at_ms, nh);
+    }
+    return FANTASY_OK;
+}
+
+/* A reserve of an id not yet known. Under the shard lock. */
+static fantasy_status reserve_new(stock_store *s, hold_shard *sh, product *p, const fantasy_hold *h,
+                                  size_t id_len, uint64_t hash) {
+    if (fantasy__memtab_reserve(&sh->s.holds, &s->a, 1) != FANTASY_OK) {
+        return fantasy__oom();
+    }
+    hold *nh = fantasy__alloc(&s->a, sizeof *nh + id_len + 1);
+    if (!nh) {
+        return fantasy__oom();
+    }
+    memcpy(nh->id, h->hold_id, id_len + 1);
+    nh->p = p;
+    nh->u = NULL;
+    nh->qty = h->qty;
+    nh->expires_at = h->expires_at_ms;
+    nh->state = FANTASY_HOLD_NONE;
+    pthread_mutex_lock(&p->lock);
+    fantasy_status st = admit(s, p, h, nh);
+    if (st == FANTASY_OK) {
+        fantasy__memtab_put(&sh->s.holds, nh->id, hash, nh);
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (st != FANTASY_OK) {
+        fantasy__free(&s->a, nh);
+    }
+    return st;
+}
+
+static fantasy_status reserve(void *self, const fantasy_hold *h) {
+    stock_store *s = self;
+    size_t id_len = 0;
+    fantasy_status st = check_hold(h, &id_len);
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    product *p = NULL;
+    st = lookup_product(s, h->product_id, &p);
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    uint64_t hash = fantasy__memtab_hash(h->hold_id, id_len);
+    hold_shard *sh = shard_of(s, hash);
+    pthread_mutex_lock(&sh->s.lock);
+    const hold *old = fantasy__memtab_get(&sh->s.holds, h->hold_id, hash);
+    st = old ? replay(old, p, h) : reserve_new(s, sh, p, h, id_len, hash);
+    pthread_mutex_unlock(&sh->s.lock);
+    return st;
+}
+
+static fantasy_status reserve_many(void *self, const fantasy_hold *holds, size_t n,
+                                   fantasy_status *results) {
+    if (n > 0 && (!holds || !results)) {
+        return fantasy__fail(FANTASY_EMISUSE, "memory stock store: reserve_many: NULL array");
+    }
+    for (size_t i = 0; i < n; i++) {
+        results[i] = reserve(self, &holds[i]);
+    }
+    return FANTASY_OK;
+}
+
+/* ---- moves of a known hold --------------------------------------------------------------- */
+
+static fantasy_status bad_move(const hold *h, const char *op) {
+    return fantasy__fail(FANTASY_ESTATE, "memory stock store: cannot %s hold '%s' in state %d", op,
+                         h->id, (int)h->state);
+}
+
+/* Units of a hold leave `held` (or `sold`) and the user's `used`. Under p->lock. */
+static void units_back(hold *h, int64_t *counter) {
+    *counter -= h->qty;
+    h->u->used -= h->qty;
+}
+
+static fantasy_status extend_locked(stock_store *s, hold *h, int64_t expires_at_ms) {
+    if (h->state != FANTASY_HOLD_HELD) {
+        return bad_move(h, "extend");
+    }
+    if (h->expires_at == expires_at_ms) {
+        return FANTASY_OK;
+    }
+    if (expires_at_ms != FANTASY_NEVER) {
+        if (fantasy__memheap_reserve(&h->p->expiry, &s->a, 1) != FANTASY_OK) {
+            return fantasy__oom();
+        }
+        fantasy__memheap_push(&h->p->expiry, expires_at_ms, h);
+    }
+    /* The old heap item, if any, goes stale: its key no longer matches expires_at. */
+    h->expires_at = expires_at_ms;
+    return FANTASY_OK;
+}
+
+static fantasy_status extend(void *self, const char *hold_id, int64_t expires_at_ms) {
+    stock_store *s = self;
+    hold *h = NULL;
+    fantasy_status st = lookup_hold(s, hold_id, &h);
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    pthread_mutex_lock(&h->p->lock);
+    st = extend_locked(s, h, expires_at_ms);
+    pthread_mutex_unlock(&h->p->lock);
+    return st;
+}
+
+static fantasy_status confirm_locked(hold *h, int64_t now_ms) {
+    if (h->state == FANTASY_HOLD_SOLD) {
+        return FANTASY_OK;
+    }
+    if (h->state != FANTASY_HOLD_HELD) {
+        return bad_move(h, "confirm");
+    }
+    if (h->expires_at <= now_ms) {
+        return fantasy__fail(FANTASY_EEXPIRED, "memory stock store: hold '%s' expired at %lld",
+                             h->id, (long long)h->expires_at);
+    }
+    h->p->held -= h->qty;
+    h->p->sold += h->qty;
+    h->state = FANTASY_HOLD_SOLD;
+    return FANTASY_OK;
+}
+
+static fantasy_status release_locked(hold *h) {
+    if (h->state == FANTASY_HOLD_RELEASED || h->state == FANTASY_HOLD_EXPIRED) {
+        return FANTASY_OK; /* an expired hold's units are already back */
+    }
+    if (h->state != FANTASY_HOLD_HELD) {
+        return bad_move(h, "release");
+    }
+    units_back(h, &h->p->held);
+    h->state = FANTASY_HOLD_RELEASED;
+    return FANTASY_OK;
+}
+
+static fantasy_status give_back_locked(hold *h) {
+    if (h->state == FANTASY_HOLD_RETURNED) {
+        return FANTASY_OK;
+    }
+    if (h->state != FANTASY_HOLD_SOLD) {
+        return bad_move(h, "give back");
+    }
+    units_back(h, &h->p->sold);
+    h->state = FANTASY_HOLD_RETURNED;
+    return FANTASY_OK;
+}
+
+typedef enum move_kind {
+    MOVE_CONFIRM,
+    MOVE_RELEASE,
+    MOVE_GIVE_BACK
+} move_kind;
+
+static fantasy_status move(void *self, const char *hold_id, move_kind kind, int64_t now_ms) {
+    hold *h = NULL;
+    fantasy_status st = lookup_hold(self, hold_id, &h);
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    pthread_mutex_lock(&h->p->lock);
+    switch (kind) {
+    case MOVE_CONFIRM:
+        st = confirm_locked(h, now_ms);
+        break;
+    case MOVE_RELEASE:
+        st = release_locked(h);
+        break;
+    default:
+        st = give_back_locked(h);
+        break;
+    }
+    pthread_mutex_unlock(&h->p->lock);
+    return st;
+}
+
+static fantasy_status confirm(void *self, const char *hold_id, int64_t now_ms) {
+    return move(self, hold_id, MOVE_CONFIRM, now_ms);
+}
+
+static fantasy_status release(void *self, const char *hold_id) {
+    return move(self, hold_id, MOVE_RELEASE, 0);
+}
+
+static fantasy_status give_back(void *self, const char *hold_id) {
+    return move(self, hold_id, MOVE_GIVE_BACK, 0);
+}
+
+/* ---- expiry sweep ------------------------------------------------------------------------ */
+
+/* Expire the product's due holds, at most *left of them. Each id is listed before its hold
+ * moves, so on FANTASY_ENOMEM `out` names exactly the holds this call expired. Under p->lock. */
+static fantasy_status expire_product(product *p, int64_t now_ms, size_t *left, fantasy_list *out) {
+    const fantasy__memheap_item *top;
+    while (*left > 0 && (top = fantasy__memheap_top(&p->expiry)) && top->key <= now_ms) {
+        hold *h = top->item;
+        if (h->state != FANTASY_HOLD_HELD || h->expires_at != top->key) {
+            fantasy__memheap_pop(&p->expiry); /* stale: moved or extended since */
+            continue;
+        }
+        fantasy_status st = fantasy_list_add(out, h->id, h->qty);
+        if (st != FANTASY_OK) {
+            return st;
+        }
+        fantasy__memheap_pop(&p->expiry);
+        units_back(h, &p->held);
+        h->state = FANTASY_HOLD_EXPIRED;
+        (*left)--;
+    }
+    return FANTASY_OK;
+}
+
+static fantasy_status expire(void *self, int64_t now_ms, size_t max, fantasy_list *out) {
+    stock_store *s = self;
+    if (!out) {
+        return fantasy__fail(FANTASY_EMISUSE, "memory stock store: expire: NULL list");
+    }
+    fantasy__memreg_table *t = fantasy__memreg_snapshot(&s->products);
+    size_t left = max;
+    fantasy_status st = FANTASY_OK;
+    for (size_t i = 0; i < t->cap && left > 0 && st == FANTASY_OK; i++) {
+        product *p = (product *)atomic_load_explicit(&t->slots[i], memory_order_acquire);
+        if (!p) {
+            continue;
+        }
+        pthread_mutex_lock(&p->lock);
+        st = expire_product(p, now_ms, &left, out);
+        pthread_mutex_unlock(&p->lock);
+    }
+    return st;
+}
+
+/* ---- reads ------------------------------------------------------------------------------- */
+
+static void read_counts(product *p, fantasy_stock_counts *out) {
+    pthread_mutex_lock(&p->lock);
+    out->stock = p->stock;
+    out->held = p->held;
+    out->sold = p->sold;
+    out->available = limited(p) ? p->stock - p->held - p->sold : FANTASY_STOCK_UNLIMITED;
+    pthread_mutex_unlock(&p->lock);
+}
+
+static fantasy_status counts(void *self, const char *product_id, fantasy_stock_counts *out) {
+    if (!out) {
+        return fantasy__fail(FANTASY_EMISUSE, "memory stock store: counts: NULL out");
+    }
+    memset(out, 0, sizeof *out);
+    product *p = NULL;
+    fantasy_status st = lookup_product(self, product_id, &p);
+    if (st == FANTASY_OK) {
+        read_counts(p, out);
+    }
+    return st;
+}
+
+static fantasy_status counts_many(void *self, const char *const *product_ids, size_t n,
+                                  fantasy_stock_counts *out) {
+    if (n > 0 && (!product_ids || !out)) {
+        return fantasy__fail(FANTASY_EMISUSE, "memory stock store: counts_many: NULL array");
+    }
+    for (size_t i = 0; i < n; i++) {
+        fantasy_status st = counts(self, product_ids[i], &out[i]);
+        if (st != FANTASY_OK) {
+            memset(out, 0, n * sizeof *out);
+            return st;
+        }
+    }
+    return FANTASY_OK;
+}
+
+static fantasy_status used(void *self, const char *product_id, const char *user_id,
+                           int64_t *out) {
+    size_t len;
+    if (!out) {
+        return fantasy__fail(FANTASY_EMISUSE, "memory stock store: used: NULL out");
+    }
+    *out = 0;
+    if (!fantasy__memtab_id_ok(user_id, &len)) {
+        return bad_id("user id", user_id);
+    }
+    product *p = NULL;
+    fantasy_status st = lookup_product(self, product_id, &p);
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    pthread_mutex_lock(&p->lock);
+    const user_rec *u = user_find(p, user_id);
+    *out = u ? u->used : 0;
+    pthread_mutex_unlock(&p->lock);
+    return FANTASY_OK;
+}
+
+static fantasy_status hold_info(void *self, const char *hold_id, fantasy_hold_info *out) {
+    if (!out) {
+        return fantasy__fail(FANTASY_EMISUSE, "memory stock store: hold: NULL out");
+    }
+    memset(out, 0, sizeof *out);
+    hold *h = NULL;
+    fantasy_status st = lookup_hold(self, hold_id, &h);
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    /* ids are shorter than FANTASY_ID_MAX: checked on the way in */
+    memcpy(out->product_id, h->p->id, strlen(h->p->id) + 1);
+    memcpy(out->user_id, h->u->id, strlen(h->u->id) + 1);
+    out->qty = h->qty;
+    pthread_mutex_lock(&h->p->lock);
+    out->state = h->state;
+    out->expires_at_ms = h->expires_at;
+    pthread_mutex_unlock(&h->p->lock);
+    return FANTASY_OK;
+}
+
+/* ---- open and destroy -------------------------------------------------------------------- */
+
+static void free_shards(stock_store *s, size_t n_inited) {
+    for (size_t i = 0; i < n_inited; i++) {
+        fantasy__memtab *t = &s->shards[i].s.holds;
+        for (size_t j = 0; j < t->cap; j++) {
+            fantasy__free(&s->a, t->slots[j].item);
+        }
+        fantasy__memtab_free(t, &s->a);
+        pthread_mutex_destroy(&s->shards[i].s.lock);
+    }
+}
+
+static void destroy(void *self) {
+    stock_store *s = self;
+    if (!s) {
+        return;
+    }
+    fantasy_allocator a = s->a;
+    free_shards(s, HOLD_SHARDS);
+    fantasy__memreg_destroy(&s->products, &a, product_free);
+    fantasy__free(&a, s);
+}
+
+static fantasy_status init_store(stock_store *s) {
+    size_t i = 0;
+    for (; i < HOLD_SHARDS; i++) {
+        if (pthread_mutex_init(&s->shards[i].s.lock, NULL) != 0) {
+            break;
+        }
+    }
+    fantasy_status st = i == HOLD_SHARDS
+                            ? FANTASY_OK
+                            : fantasy__fail(FANTASY_EBACKEND, "memory stock store: no mutex");
+    if (st == FANTASY_OK) {
+        st = fantasy__memreg_init(&s->products, &s->a);
+    }
+    if (st != FANTASY_OK) {
+        free_shards(s, i);
+    }
+    return st;
+}
+
+FANTASY_API fantasy_status fantasy_memory_stock_store_open(const fantasy_allocator *alloc,
+                                                           fantasy_stock_store *out) {
+    if (!out) {
+        return fantasy__fail(FANTASY_EMISUSE, "fantasy_memory_stock_store_open: NULL out");
+    }
+    memset(out, 0, sizeof *out);
+    fantasy_allocator a;
+    fantasy_status st = fantasy__allocator_normalize(alloc, &a);
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    stock_store *s = fantasy__calloc(&a, 1, sizeof *s);
+    if (!s) {
+        return fantasy__oom();
+    }
+    s->a = a;
+    st = init_store(s);
+    if (st != FANTASY_OK) {
+        fantasy__free(&a, s);
+        return st;
+    }
+    out->version = FANTASY_STOCK_STORE_VERSION;
+    out->self = s;
+    out->set_stock = set_stock;
+    out->reserve = reserve;
+    out->extend = extend;
+    out->confirm = confirm;
+    out->release = release;
+    out->give_back = give_back;
+    out->expire = expire;
+    out->counts = counts;
+    out->used = used;
+    out->hold = hold_info;
+    out->reserve_many = reserve_many;
+    out->counts_many = counts_many;
+    out->destroy = destroy;
+    return FANTASY_OK;
+}
