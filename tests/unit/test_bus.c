@@ -1,3 +1,4 @@
+/* @label concurrency */
 /* The outbox and the in-process bus: delivery per group, retries on the park clock, dead
  * letters, the undelivered key, waking polls, polls from several threads and the worker. */
 #include <cJSON.h>
