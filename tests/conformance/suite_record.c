@@ -1052,9 +1052,13 @@ int fantasy_conformance_record(const fantasy_conformance_backend *b) {
         RECORD_TEST(test_concurrent_unique_key),
         RECORD_TEST(test_concurrent_same_id),
         RECORD_TEST(test_concurrent_if_version),
-        RECORD_TEST(test_second_handle),
+        RECORD_TEST(test_second_handle), /* must stay last: run only when reopen_record is set */
     };
+    size_t n = sizeof tests / sizeof tests[0];
+    if (!b->reopen_record) {
+        n--; /* one in-process store has no second handle: the test does not apply */
+    }
     char name[128];
     (void)snprintf(name, sizeof name, "record/%s", b->name ? b->name : "?");
-    return cmocka_run_group_tests_name(name, tests, NULL, NULL);
+    return _cmocka_run_group_tests(name, tests, n, NULL, NULL);
 }
