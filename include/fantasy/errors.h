@@ -45,7 +45,7 @@ typedef enum fantasy_status {
 #define FANTASY__STATUS_ENUM(name, num, code, text) FANTASY_##name = (num),
     FANTASY_STATUS_MAP(FANTASY__STATUS_ENUM)
 #undef FANTASY__STATUS_ENUM
-        FANTASY__STATUS_END_ = 1
+        FANTASY__STATUS_SENTINEL = 1 /* keeps the enum signed-capable and the list open */
 } fantasy_status;
 
 /**

@@ -79,6 +79,23 @@ static fantasy_status caller_actor(fantasy_park *park, cJSON *args, const char *
     return fantasy__auth_token_actor(park, token, actor);
 }
 
+static fantasy_status run_method(fantasy_park *park, const fantasy__method *m, cJSON *args,
+                                 const char *token, int system, cJSON **result) {
+    fantasy_actor actor;
+    fantasy_status st = system ? system_actor(park, m, args, &actor)
+                               : caller_actor(park, args, token, &actor);
+    if (st == FANTASY_OK) {
+        st = check_role(m, &actor);
+    }
+    if (st == FANTASY_OK) {
+        st = m->fn(park, &actor, args, result);
+    }
+    if (st == FANTASY_OK && !*result) {
+        st = fantasy__fail(FANTASY_EBACKEND, "%s returned no result", m->name);
+    }
+    return st;
+}
+
 static fantasy_status run(fantasy_park *park, const char *method, const char *args_json,
                           const char *token, int system, cJSON **result) {
     if (!method) {
@@ -86,24 +103,14 @@ static fantasy_status run(fantasy_park *park, const char *method, const char *ar
     }
     cJSON *args = NULL;
     fantasy_status st = fantasy__json_parse_object(args_json, &args);
-    const fantasy__method *m = NULL;
-    if (st == FANTASY_OK) {
-        m = fantasy__method_find(method);
-        st = m ? FANTASY_OK : fantasy__fail(FANTASY_ENOTFOUND, "unknown method '%s'", method);
+    if (st != FANTASY_OK) {
+        return st;
     }
-    fantasy_actor actor;
-    if (st == FANTASY_OK) {
-        st = system ? system_actor(park, m, args, &actor)
-                    : caller_actor(park, args, token, &actor);
-    }
-    if (st == FANTASY_OK) {
-        st = check_role(m, &actor);
-    }
-    if (st == FANTASY_OK) {
-        st = m->fn(park, &actor, args, result);
-        if (st == FANTASY_OK && !*result) {
-            st = fantasy__fail(FANTASY_EBACKEND, "%s returned no result", method);
-        }
+    const fantasy__method *m = fantasy__method_find(method);
+    if (!m) {
+        st = fantasy__fail(FANTASY_ENOTFOUND, "unknown method '%s'", method);
+    } else {
+        st = run_method(park, m, args, token, system, result);
     }
     cJSON_Delete(args);
     return st;

@@ -5,6 +5,7 @@
 #include "fantasy/errors.h"
 
 /* Same as fantasy_error_set(); the name says it is a failing path. */
+/* NOLINTNEXTLINE(readability-identifier-naming): an alias that must read as a function */
 #define fantasy__fail fantasy_error_set
 
 /* FANTASY_ENOMEM with static text (no formatting, no allocation). */

@@ -136,7 +136,7 @@ fantasy_status fantasy__json_money(const cJSON *obj, const char *name, int requi
     if (st != FANTASY_OK) {
         return fantasy__error_wrap(st, name);
     }
-    if (!valid_currency(cur)) {
+    if (!cur || !valid_currency(cur)) {
         return fantasy__fail(FANTASY_EINVAL, "%s: currency must be an ISO 4217 code like KRW",
                              name);
     }
@@ -259,6 +259,7 @@ fantasy_status fantasy__json_page_result(cJSON *items, const char *next_cursor, 
 /* Integers print without exponent (cJSON prints 1e+15 otherwise): walk and print ourselves only
  * where needed by letting cJSON print and relying on its %1.15g for |v| < 1e15. Larger integral
  * values (ms timestamps are ~1.7e12, fine) are printed exactly by pre-rendering them as raw. */
+/* NOLINTNEXTLINE(misc-no-recursion): depth is bounded by cJSON's nesting limit (1000) */
 static fantasy_status fix_big_integers(cJSON *node) {
     for (cJSON *it = node ? node->child : NULL; it; it = it->next) {
         if (cJSON_IsNumber(it) && floor(it->valuedouble) == it->valuedouble &&

@@ -50,6 +50,7 @@ FANTASY_API const char *fantasy_error_last(void) {
 FANTASY_API fantasy_status fantasy_error_set(fantasy_status status, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is right above */
     (void)vsnprintf(error_text, sizeof error_text, fmt, ap);
     va_end(ap);
     return status;

@@ -7,6 +7,8 @@
 #include "core/error.h"
 #include "core/vtables.h"
 
+/* `type` is a type name: it cannot be parenthesized. */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define DEFINE_INIT(type, fn, ver)                                                                 \
     FANTASY_API void fn(type *vt) {                                                                \
         if (vt) {                                                                                  \
@@ -24,6 +26,7 @@ DEFINE_INIT(fantasy_payment_provider, fantasy_payment_provider_init,
 DEFINE_INIT(fantasy_clock, fantasy_clock_init, FANTASY_CLOCK_VERSION)
 DEFINE_INIT(fantasy_http_transport, fantasy_http_transport_init, FANTASY_HTTP_TRANSPORT_VERSION)
 DEFINE_INIT(fantasy_allocator, fantasy_allocator_init, FANTASY_ALLOCATOR_VERSION)
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 static fantasy_status check_version(const char *port, unsigned version, unsigned max) {
     if (version == 0 || version > max) {

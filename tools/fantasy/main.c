@@ -11,7 +11,7 @@
 #include "cli.h"
 
 static void usage(FILE *f) {
-    fputs("usage: fantasy [-c key=value]... [--system | --token TOKEN] call METHOD [ARGS_JSON]\n"
+    (void)fputs("usage: fantasy [-c key=value]... [--system | --token TOKEN] call METHOD [ARGS_JSON]\n"
           "       fantasy version | --help\n"
           "ARGS_JSON defaults to {}; '-' reads it from standard input.\n"
           "Exit status: 0 ok, 1 the library refused (error JSON on stdout), 2 usage error.\n",
@@ -48,21 +48,21 @@ static char *read_stdin(void) {
 static int apply_pair(fantasy_conf *conf, const char *pair) {
     const char *eq = strchr(pair, '=');
     if (!eq || eq == pair) {
-        fprintf(stderr, "fantasy: -c needs key=value, got '%s'\n", pair);
+        (void)fprintf(stderr, "fantasy: -c needs key=value, got '%s'\n", pair);
         return 2;
     }
     char key[256];
     size_t klen = (size_t)(eq - pair);
     if (klen >= sizeof key) {
-        fprintf(stderr, "fantasy: config key too long\n");
+        (void)fprintf(stderr, "fantasy: config key too long\n");
         return 2;
     }
     memcpy(key, pair, klen);
     key[klen] = '\0';
     fantasy_status st = fantasy_conf_set(conf, key, eq + 1);
     if (st != FANTASY_OK) {
-        fprintf(stderr, "fantasy: %s\n", fantasy_error_last());
-        printf("{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"invalid config %s\"}}\n",
+        (void)fprintf(stderr, "fantasy: %s\n", fantasy_error_last());
+        (void)printf("{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"invalid config %s\"}}\n",
                fantasy_status_code(st), (int)st, key);
         return 1;
     }
@@ -80,7 +80,7 @@ static int run_call(const fantasy_cli *cli, int argc, char **argv) {
     if (strcmp(args, "-") == 0) {
         stdin_args = read_stdin();
         if (!stdin_args) {
-            fprintf(stderr, "fantasy: cannot read standard input\n");
+            (void)fprintf(stderr, "fantasy: cannot read standard input\n");
             return 1;
         }
         args = stdin_args;
@@ -88,7 +88,7 @@ static int run_call(const fantasy_cli *cli, int argc, char **argv) {
     fantasy_park *park = NULL;
     fantasy_status st = fantasy_park_open(cli->conf, &park);
     if (st != FANTASY_OK) {
-        fprintf(stderr, "fantasy: cannot open park: %s\n", fantasy_error_last());
+        (void)fprintf(stderr, "fantasy: cannot open park: %s\n", fantasy_error_last());
         free(stdin_args);
         return 1;
     }
@@ -96,10 +96,10 @@ static int run_call(const fantasy_cli *cli, int argc, char **argv) {
     st = cli->system ? fantasy_call_system(park, method, args, &out)
                      : fantasy_call(park, method, args, cli->token, &out);
     if (out) {
-        printf("%s\n", out);
+        (void)printf("%s\n", out);
     }
     if (st != FANTASY_OK) {
-        fprintf(stderr, "fantasy: %s: %s\n", fantasy_status_code(st), fantasy_error_last());
+        (void)fprintf(stderr, "fantasy: %s: %s\n", fantasy_status_code(st), fantasy_error_last());
     }
     fantasy_free(out);
     fantasy_park_close(park);
@@ -108,7 +108,7 @@ static int run_call(const fantasy_cli *cli, int argc, char **argv) {
 }
 
 /* Options before the command: -c, --system, --token. Returns the index of the command or
- * -2 for a usage error / -1 for a refused config pair (exit 1). */
+ * -2 for a usage error, -1 for a refused config pair (exit 1), -3 after --help (exit 0). */
 static int parse_options(fantasy_cli *cli, int argc, char **argv) {
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -124,9 +124,9 @@ static int parse_options(fantasy_cli *cli, int argc, char **argv) {
             cli->token = argv[++i];
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
-            exit(0);
+            return -3;
         } else {
-            fprintf(stderr, "fantasy: unknown option '%s'\n", a);
+            (void)fprintf(stderr, "fantasy: unknown option '%s'\n", a);
             rc = 2;
         }
         if (rc != 0) {
@@ -134,7 +134,7 @@ static int parse_options(fantasy_cli *cli, int argc, char **argv) {
         }
     }
     if (cli->system && cli->token) {
-        fprintf(stderr, "fantasy: --system and --token exclude each other\n");
+        (void)fprintf(stderr, "fantasy: --system and --token exclude each other\n");
         return -2;
     }
     return i;
@@ -143,22 +143,24 @@ static int parse_options(fantasy_cli *cli, int argc, char **argv) {
 int main(int argc, char **argv) {
     fantasy_cli cli = {.conf = fantasy_conf_new()};
     if (!cli.conf) {
-        fprintf(stderr, "fantasy: out of memory\n");
+        (void)fprintf(stderr, "fantasy: out of memory\n");
         return 1;
     }
     int rc = 2;
     int cmd = parse_options(&cli, argc, argv);
-    if (cmd == -1) {
+    if (cmd == -3) {
+        rc = 0; /* --help */
+    } else if (cmd == -1) {
         rc = 1;
     } else if (cmd < 0 || cmd >= argc) {
         usage(stderr);
     } else if (strcmp(argv[cmd], "call") == 0) {
         rc = run_call(&cli, argc - cmd - 1, argv + cmd + 1);
     } else if (strcmp(argv[cmd], "version") == 0) {
-        printf("fantasy %s\n", fantasy_version());
+        (void)printf("fantasy %s\n", fantasy_version());
         rc = 0;
     } else {
-        fprintf(stderr, "fantasy: unknown command '%s'\n", argv[cmd]);
+        (void)fprintf(stderr, "fantasy: unknown command '%s'\n", argv[cmd]);
         usage(stderr);
     }
     fantasy_conf_free(cli.conf);
