@@ -5,6 +5,7 @@
 #ifndef FANTASY_FANTASY_H
 #define FANTASY_FANTASY_H
 
+#include "fantasy/accounts.h"
 #include "fantasy/backend.h"
 #include "fantasy/common.h"
 #include "fantasy/conf.h"

@@ -11,6 +11,7 @@
 /* Every domain's table; a new domain adds its table here. */
 static const fantasy__method *const tables[] = {
     fantasy__park_methods,
+    fantasy__accounts_methods,
     NULL,
 };
 

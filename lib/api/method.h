@@ -32,6 +32,7 @@ typedef struct fantasy__method {
 
 /* Tables, each ending with {NULL}. */
 extern const fantasy__method fantasy__park_methods[];
+extern const fantasy__method fantasy__accounts_methods[];
 
 /* Find a method by name across every table; NULL when unknown. */
 const fantasy__method *fantasy__method_find(const char *name);
