@@ -1,10 +1,10 @@
 /* String-keyed tables and a min-heap for the in-memory stock and queue stores (memtab.h). */
+#include "backends/memory/memtab.h"
+
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
-
-#include "backends/memory/memtab.h"
 
 #define MIN_CAP 16
 
@@ -35,6 +35,23 @@ uint64_t fantasy__memtab_hash(const char *s, size_t len) {
     return mix(h ^ tail);
 }
 
+int fantasy__memlock_init(pthread_mutex_t *m) {
+#if defined(PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP)
+    pthread_mutexattr_t attr;
+    if (pthread_mutexattr_init(&attr) != 0) {
+        return -1;
+    }
+    int rc = pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+    if (rc == 0) {
+        rc = pthread_mutex_init(m, &attr);
+    }
+    pthread_mutexattr_destroy(&attr);
+    return rc;
+#else
+    return pthread_mutex_init(m, NULL);
+#endif
+}
+
 int fantasy__memtab_id_ok(const char *s, size_t *len) {
     if (!s) {
         return 0;
@@ -51,10 +68,10 @@ void *fantasy__memtab_get(const fantasy__memtab *t, const char *key, uint64_t ha
     size_t mask = t->cap - 1;
     for (size_t i = (size_t)hash & mask;; i = (i + 1) & mask) {
         const fantasy__memtab_slot *sl = &t->slots[i];
-        if (!sl->key) {
+        if (!sl->item) {
             return NULL;
         }
-        if (sl->hash == hash && strcmp(sl->key, key) == 0) {
+        if (sl->hash == hash && strcmp((const char *)sl->item + t->key_off, key) == 0) {
             return sl->item;
         }
     }
@@ -63,7 +80,7 @@ void *fantasy__memtab_get(const fantasy__memtab *t, const char *key, uint64_t ha
 static void place(fantasy__memtab_slot *slots, size_t cap, const fantasy__memtab_slot *in) {
     size_t mask = cap - 1;
     size_t i = (size_t)in->hash & mask;
-    while (slots[i].key) {
+    while (slots[i].item) {
         i = (i + 1) & mask;
     }
     slots[i] = *in;
@@ -91,7 +108,7 @@ fantasy_status fantasy__memtab_reserve(fantasy__memtab *t, const fantasy_allocat
         return fantasy__oom();
     }
     for (size_t i = 0; i < t->cap; i++) {
-        if (t->slots[i].key) {
+        if (t->slots[i].item) {
             place(slots, cap, &t->slots[i]);
         }
     }
@@ -102,7 +119,8 @@ fantasy_status fantasy__memtab_reserve(fantasy__memtab *t, const fantasy_allocat
 }
 
 void fantasy__memtab_put(fantasy__memtab *t, const char *key, uint64_t hash, void *item) {
-    const fantasy__memtab_slot sl = {.hash = hash, .key = key, .item = item};
+    const fantasy__memtab_slot sl = { .hash = hash, .item = item };
+    t->key_off = (size_t)(key - (const char *)item);
     place(t->slots, t->cap, &sl);
     t->n++;
 }
@@ -135,7 +153,7 @@ fantasy_status fantasy__memreg_init(fantasy__memreg *r, const fantasy_allocator 
     if (!t) {
         return fantasy__oom();
     }
-    if (pthread_mutex_init(&r->write_lock, NULL) != 0) {
+    if (pthread_mutex_init(&r->write_lock, NULL) != 0) { /* rarely taken: plain */
         fantasy__free(a, t);
         return fantasy__fail(FANTASY_EBACKEND, "memory store: cannot create a mutex");
     }

@@ -17,6 +17,11 @@
 
 #include "fantasy/backend.h"
 
+/* Init a mutex for short critical sections: adaptive where glibc has it, so a thread that
+ * finds it taken spins briefly instead of sleeping in the kernel (a futex sleep costs far more
+ * than the few hundred nanoseconds the holder needs). 0 on success, as pthread_mutex_init. */
+int fantasy__memlock_init(pthread_mutex_t *m);
+
 /* Hash of `len` bytes of `s` (the stores hash ids once and reuse the value). */
 uint64_t fantasy__memtab_hash(const char *s, size_t len);
 
@@ -25,14 +30,16 @@ int fantasy__memtab_id_ok(const char *s, size_t *len);
 
 typedef struct fantasy__memtab_slot {
     uint64_t hash;
-    const char *key; /* owned by the item; NULL marks an empty slot */
-    void *item;
+    void *item; /* NULL marks an empty slot */
 } fantasy__memtab_slot;
 
+/* 16-byte slots keep probes within few cache lines; the key is found inside the item, at the
+ * same offset in every item of one table (learned from the first put). */
 typedef struct fantasy__memtab {
     fantasy__memtab_slot *slots;
     size_t cap; /* a power of two, or 0 */
     size_t n;
+    size_t key_off;
 } fantasy__memtab;
 
 /* The item stored under `key`, or NULL. */
@@ -42,7 +49,8 @@ void *fantasy__memtab_get(const fantasy__memtab *t, const char *key, uint64_t ha
 fantasy_status fantasy__memtab_reserve(fantasy__memtab *t, const fantasy_allocator *a,
                                        size_t extra);
 
-/* Store a key not yet present; room must have been reserved. `key` must outlive the table. */
+/* Store a key not yet present; room must have been reserved. `key` lies inside `item`, at the
+ * same offset for every item of the table. */
 void fantasy__memtab_put(fantasy__memtab *t, const char *key, uint64_t hash, void *item);
 
 /* Free the slot array (not the items). */

@@ -1,10 +1,10 @@
 /* Fenwick tree for the in-memory queue store (queue_fenwick.h). */
+#include "backends/memory/queue_fenwick.h"
+
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
-
-#include "backends/memory/queue_fenwick.h"
 
 #define MIN_CAP 64
 
@@ -26,8 +26,7 @@ static void extend_sums(int64_t *t, size_t old_cap, size_t cap) {
     }
 }
 
-fantasy_status fantasy__fenwick_grow(fantasy__fenwick *f, const fantasy_allocator *a,
-                                     size_t need) {
+fantasy_status fantasy__fenwick_grow(fantasy__fenwick *f, const fantasy_allocator *a, size_t need) {
     if (need <= f->cap) {
         return FANTASY_OK;
     }

@@ -16,8 +16,7 @@ typedef struct fantasy__fenwick {
 } fantasy__fenwick;
 
 /* Make positions 1..need addressable, doubling. FANTASY_ENOMEM leaves the sums unchanged. */
-fantasy_status fantasy__fenwick_grow(fantasy__fenwick *f, const fantasy_allocator *a,
-                                     size_t need);
+fantasy_status fantasy__fenwick_grow(fantasy__fenwick *f, const fantasy_allocator *a, size_t need);
 
 /* Add (dcnt, dppl) at position i (1 ≤ i ≤ cap). */
 void fantasy__fenwick_add(fantasy__fenwick *f, size_t i, int64_t dcnt, int64_t dppl);

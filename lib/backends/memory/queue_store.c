@@ -14,15 +14,15 @@
 
 #include "fantasy/backends/memory.h"
 
+#include "backends/memory/memtab.h"
+#include "backends/memory/queue_fenwick.h"
 #include "core/alloc.h"
 #include "core/error.h"
 
-#include "backends/memory/memtab.h"
-#include "backends/memory/queue_fenwick.h"
-
-#define ENTRY_SHARDS 64
-#define ACTIVE       (FANTASY_ENTRY_WAITING | FANTASY_ENTRY_CALLED)
-#define FINISHED     (FANTASY_ENTRY_DONE | FANTASY_ENTRY_CANCELED | FANTASY_ENTRY_NO_SHOW)
+/* Many shards, for the reason given in stock_store.c. */
+#define ENTRY_SHARD_BITS 10
+#define ENTRY_SHARDS     (1u << ENTRY_SHARD_BITS)
+#define ACTIVE           (FANTASY_ENTRY_WAITING | FANTASY_ENTRY_CALLED)
 
 struct entry;
 
@@ -41,7 +41,7 @@ typedef struct ride {
     int64_t active_cursor; /* no WAITING or CALLED entry has a lower seq */
     fantasy__fenwick fw;
     fantasy_queue_counts n;
-    fantasy__memtab users; /* ride_user by user id */
+    fantasy__memtab users;  /* ride_user by user id */
     fantasy__memheap calls; /* (call_expires_at, entry) of calls; finished ones pruned lazily */
     char pad[64];           /* keep two rides' hot fields off one cache line */
     char id[];
@@ -61,6 +61,7 @@ typedef union entry_shard {
         pthread_mutex_t lock;
         fantasy__memtab entries;
     } s;
+
     char pad[128];
 } entry_shard;
 
@@ -78,11 +79,15 @@ static fantasy_status bad_id(const char *what, const char *id) {
 }
 
 static entry_shard *shard_of(queue_store *s, uint64_t hash) {
-    return &s->shards[hash >> 58];
+    /* top bits: the tables inside use the low ones */
+    return &s->shards[hash >> (64 - ENTRY_SHARD_BITS)];
 }
 
+/* The entry named `id` in *out, or NULL and the status for a bad or unknown id (callers test
+ * the pointer: it is set exactly when the status is FANTASY_OK). */
 static fantasy_status lookup_entry(queue_store *s, const char *id, entry **out) {
     size_t len;
+    *out = NULL;
     if (!fantasy__memtab_id_ok(id, &len)) {
         return bad_id("entry id", id);
     }
@@ -113,7 +118,7 @@ static ride *ride_new(const fantasy_allocator *a, const char *id, size_t len) {
     if (!r) {
         return NULL;
     }
-    if (pthread_mutex_init(&r->lock, NULL) != 0) {
+    if (fantasy__memlock_init(&r->lock) != 0) {
         fantasy__free(a, r);
         return NULL;
     }
@@ -138,6 +143,7 @@ static void ride_free(const fantasy_allocator *a, fantasy__memreg_node *node) {
     fantasy__free(a, r);
 }
 
+/* The ride in *out, created when missing; NULL and the status on failure. */
 static fantasy_status ride_get_or_add(queue_store *s, const char *id, ride **out) {
     fantasy_status st = lookup_ride(s, id, out);
     if (st != FANTASY_OK || *out) {
@@ -166,8 +172,7 @@ static void skip_to_waiting(ride *r) {
 }
 
 static void skip_to_active(ride *r) {
-    while (r->active_cursor <= r->last_seq &&
-           !(r->by_seq[r->active_cursor - 1]->status & ACTIVE)) {
+    while (r->active_cursor <= r->last_seq && !(r->by_seq[r->active_cursor - 1]->status & ACTIVE)) {
         r->active_cursor++;
     }
 }
@@ -210,6 +215,7 @@ static fantasy_status seq_room(queue_store *s, ride *r) {
     if (st != FANTASY_OK) {
         return st;
     }
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, so pointer size it is */
     entry **v = fantasy__realloc(&s->a, r->by_seq, r->fw.cap * sizeof *v);
     if (!v) {
         return fantasy__oom();
@@ -269,29 +275,19 @@ static fantasy_status admit(queue_store *s, ride *r, const fantasy_queue_join *j
     return FANTASY_OK;
 }
 
-static fantasy_status enqueue_new(queue_store *s, entry_shard *sh, ride *r,
-                                  const fantasy_queue_join *j, size_t id_len, uint64_t hash,
-                                  int64_t *seq_out) {
+/* Admit and publish `e`, an entry whose id is not yet known. Under the shard lock. */
+static fantasy_status enqueue_new(queue_store *s, entry_shard *sh, const fantasy_queue_join *j,
+                                  entry *e, uint64_t hash) {
     if (fantasy__memtab_reserve(&sh->s.entries, &s->a, 1) != FANTASY_OK) {
         return fantasy__oom();
     }
-    entry *e = fantasy__calloc(&s->a, 1, sizeof *e + id_len + 1);
-    if (!e) {
-        return fantasy__oom();
-    }
-    memcpy(e->id, j->entry_id, id_len + 1);
-    e->r = r;
-    e->party = j->party_size;
+    ride *r = e->r;
     pthread_mutex_lock(&r->lock);
     fantasy_status st = admit(s, r, j, e);
     if (st == FANTASY_OK) {
         fantasy__memtab_put(&sh->s.entries, e->id, hash, e);
-        *seq_out = e->seq;
     }
     pthread_mutex_unlock(&r->lock);
-    if (st != FANTASY_OK) {
-        fantasy__free(&s->a, e);
-    }
     return st;
 }
 
@@ -307,17 +303,31 @@ static fantasy_status enqueue(void *self, const fantasy_queue_join *j, int64_t *
     if (st == FANTASY_OK) {
         st = ride_get_or_add(s, j->ride_id, &r);
     }
-    if (st != FANTASY_OK) {
+    if (!r) { /* set exactly when st is FANTASY_OK */
         return st;
     }
+    /* Allocated before any lock is taken, so no lock is held across the allocator. */
+    entry *e = fantasy__calloc(&s->a, 1, sizeof *e + id_len + 1);
+    if (!e) {
+        return fantasy__oom();
+    }
+    memcpy(e->id, j->entry_id, id_len + 1);
+    e->r = r;
+    e->party = j->party_size;
     uint64_t hash = fantasy__memtab_hash(j->entry_id, id_len);
     entry_shard *sh = shard_of(s, hash);
     int64_t seq = 0;
     pthread_mutex_lock(&sh->s.lock);
     const entry *old = fantasy__memtab_get(&sh->s.entries, j->entry_id, hash);
-    st = old ? replay(old, r, j, &seq) : enqueue_new(s, sh, r, j, id_len, hash, &seq);
+    st = old ? replay(old, r, j, &seq) : enqueue_new(s, sh, j, e, hash);
+    if (!old && st == FANTASY_OK) {
+        seq = e->seq; /* this thread set it, under the ride lock */
+    }
     pthread_mutex_unlock(&sh->s.lock);
-    *seq_out = seq;
+    if (old || st != FANTASY_OK) {
+        fantasy__free(&s->a, e);
+    }
+    *seq_out = st == FANTASY_OK ? seq : 0;
     return st;
 }
 
@@ -330,7 +340,7 @@ static fantasy_status entry_get(void *self, const char *entry_id, fantasy_queue_
     memset(out, 0, sizeof *out);
     entry *e = NULL;
     fantasy_status st = lookup_entry(self, entry_id, &e);
-    if (st != FANTASY_OK) {
+    if (!e) {
         return st;
     }
     /* ids are shorter than FANTASY_ID_MAX: checked on the way in */
@@ -358,7 +368,7 @@ static fantasy_status position(void *self, const char *entry_id, int64_t *pos,
     *people_ahead = 0;
     entry *e = NULL;
     fantasy_status st = lookup_entry(self, entry_id, &e);
-    if (st != FANTASY_OK) {
+    if (!e) {
         return st;
     }
     pthread_mutex_lock(&e->r->lock);
@@ -380,8 +390,7 @@ static fantasy_status position(void *self, const char *entry_id, int64_t *pos,
 
 /* List the WAITING entries that fit, front first, stopping at the first that does not. Changes
  * nothing; *stop gets the seq where it stopped. */
-static fantasy_status call_pick(const ride *r, int64_t capacity, fantasy_list *out,
-                                int64_t *stop) {
+static fantasy_status call_pick(const ride *r, int64_t capacity, fantasy_list *out, int64_t *stop) {
     int64_t left = capacity;
     int64_t seq = r->wait_cursor;
     for (; seq <= r->last_seq; seq++) {
@@ -402,14 +411,25 @@ static fantasy_status call_pick(const ride *r, int64_t capacity, fantasy_list *o
     return FANTASY_OK;
 }
 
+/* Drop finished entries from the top of the call heap, so it holds roughly the open calls
+ * even when nobody asks for due calls. Under r->lock. */
+static void prune_calls(ride *r) {
+    const fantasy__memheap_item *top;
+    while ((top = fantasy__memheap_top(&r->calls)) &&
+           ((const entry *)top->item)->status != FANTASY_ENTRY_CALLED) {
+        fantasy__memheap_pop(&r->calls);
+    }
+}
+
 /* Under r->lock. Every allocation (the call heap's room, the list items) precedes the first
- * change, so FANTASY_ENOMEM leaves the ride as it was. */
+ * change, so FANTASY_ENOMEM leaves the ride as it was (`out` may hold some ids by then). */
 static fantasy_status call_locked(queue_store *s, ride *r, int64_t capacity, int64_t now_ms,
                                   int64_t call_expires_at_ms, fantasy_list *out) {
     int64_t most = capacity < r->n.waiting ? capacity : r->n.waiting;
     if (most == 0) {
         return FANTASY_OK;
     }
+    prune_calls(r);
     if (fantasy__memheap_reserve(&r->calls, &s->a, (size_t)most) != FANTASY_OK) {
         return fantasy__oom();
     }
@@ -470,8 +490,8 @@ static fantasy_status finish_locked(entry *e, unsigned from_mask, fantasy_entry_
         return FANTASY_OK;
     }
     if (!((unsigned)e->status & from_mask)) {
-        return fantasy__fail(FANTASY_ESTATE, "memory queue store: entry '%s' is in state %d",
-                             e->id, (int)e->status);
+        return fantasy__fail(FANTASY_ESTATE, "memory queue store: entry '%s' is in state %d", e->id,
+                             (int)e->status);
     }
     if (e->status == FANTASY_ENTRY_WAITING) {
         fantasy__fenwick_add(&r->fw, (size_t)e->seq, -1, -e->party);
@@ -495,7 +515,7 @@ static fantasy_status finish(void *self, const char *entry_id, unsigned from_mas
     }
     entry *e = NULL;
     fantasy_status st = lookup_entry(self, entry_id, &e);
-    if (st != FANTASY_OK) {
+    if (!e) {
         return st;
     }
     pthread_mutex_lock(&e->r->lock);
@@ -523,8 +543,7 @@ static int64_t list_start(ride *r, unsigned mask, int64_t after_seq) {
 static fantasy_status list_locked(ride *r, unsigned mask, int64_t after_seq, size_t limit,
                                   fantasy_list *out) {
     size_t added = 0;
-    for (int64_t seq = list_start(r, mask, after_seq); seq <= r->last_seq && added < limit;
-         seq++) {
+    for (int64_t seq = list_start(r, mask, after_seq); seq <= r->last_seq && added < limit; seq++) {
         const entry *e = r->by_seq[seq - 1];
         if (!((unsigned)e->status & mask)) {
             continue;
@@ -585,11 +604,7 @@ static fantasy_status due_walk(const fantasy__memheap *h, int64_t now_ms, size_t
 }
 
 static fantasy_status due_ride(ride *r, int64_t now_ms, size_t *left, fantasy_list *out) {
-    const fantasy__memheap_item *top;
-    while ((top = fantasy__memheap_top(&r->calls)) &&
-           ((const entry *)top->item)->status != FANTASY_ENTRY_CALLED) {
-        fantasy__memheap_pop(&r->calls);
-    }
+    prune_calls(r);
     return due_walk(&r->calls, now_ms, left, out);
 }
 
@@ -656,7 +671,7 @@ static void destroy(void *self) {
 static fantasy_status init_store(queue_store *s) {
     size_t i = 0;
     for (; i < ENTRY_SHARDS; i++) {
-        if (pthread_mutex_init(&s->shards[i].s.lock, NULL) != 0) {
+        if (fantasy__memlock_init(&s->shards[i].s.lock) != 0) {
             break;
         }
     }
