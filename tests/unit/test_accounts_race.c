@@ -1,3 +1,4 @@
+/* @label concurrency */
 /* Races: concurrent signups of one username, concurrent refreshes of one token, concurrent
  * logins of one account (compare-and-set retries). */
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* @label concurrency */
 /* The sandbox payment provider (lib/providers/sandbox/): conventions, idempotency, refunds,
  * lookups, bad arguments, threads, allocation failures, and its place in a default park. */
 #include <pthread.h>
