@@ -6,11 +6,13 @@
 #define FANTASY_FANTASY_H
 
 #include "fantasy/accounts.h"
+#include "fantasy/attractions.h"
 #include "fantasy/backend.h"
 #include "fantasy/common.h"
 #include "fantasy/conf.h"
 #include "fantasy/errors.h"
 #include "fantasy/park.h"
+#include "fantasy/queues.h"
 
 #define FANTASY_VERSION_MAJOR 0
 #define FANTASY_VERSION_MINOR 1

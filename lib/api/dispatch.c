@@ -12,6 +12,8 @@
 static const fantasy__method *const tables[] = {
     fantasy__park_methods,
     fantasy__accounts_methods,
+    fantasy__attractions_methods,
+    fantasy__queues_methods,
     NULL,
 };
 

@@ -33,6 +33,8 @@ typedef struct fantasy__method {
 /* Tables, each ending with {NULL}. */
 extern const fantasy__method fantasy__park_methods[];
 extern const fantasy__method fantasy__accounts_methods[];
+extern const fantasy__method fantasy__attractions_methods[];
+extern const fantasy__method fantasy__queues_methods[];
 
 /* Find a method by name across every table; NULL when unknown. */
 const fantasy__method *fantasy__method_find(const char *name);

@@ -15,6 +15,7 @@
 const fantasy__due_step fantasy__due_steps[] = {
     fantasy__due_holds,
     fantasy__due_outbox,
+    fantasy__due_no_shows,
     NULL,
 };
 

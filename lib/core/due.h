@@ -14,5 +14,8 @@ extern const fantasy__due_step fantasy__due_steps[];
 /* Core steps. */
 fantasy_status fantasy__due_holds(fantasy_park *park, int64_t now_ms, fantasy_due_counts *counts);
 fantasy_status fantasy__due_outbox(fantasy_park *park, int64_t now_ms, fantasy_due_counts *counts);
+/* CALLED entries past their deadline → NO_SHOW (lib/domain/queues). */
+fantasy_status fantasy__due_no_shows(fantasy_park *park, int64_t now_ms,
+                                     fantasy_due_counts *counts);
 
 #endif
