@@ -3,57 +3,7 @@
 #include <pthread.h>
 
 #include "accounts_fixture.h"
-
-typedef struct faulty {
-    pthread_mutex_t lock;
-    long fail_at; /* 0: never */
-    long count;
-    long live;
-    int failed;
-} faulty;
-
-static int should_fail(faulty *f) {
-    pthread_mutex_lock(&f->lock);
-    int fail = f->fail_at > 0 && ++f->count == f->fail_at;
-    f->failed |= fail;
-    pthread_mutex_unlock(&f->lock);
-    return fail;
-}
-
-static void *f_alloc(void *self, size_t n) {
-    faulty *f = self;
-    void *p = should_fail(f) ? NULL : malloc(n);
-    if (p) {
-        pthread_mutex_lock(&f->lock);
-        f->live++;
-        pthread_mutex_unlock(&f->lock);
-    }
-    return p;
-}
-
-static void *f_realloc(void *self, void *p, size_t n) {
-    faulty *f = self;
-    if (should_fail(f)) {
-        return NULL;
-    }
-    void *q = realloc(p, n);
-    if (q && !p) {
-        pthread_mutex_lock(&f->lock);
-        f->live++;
-        pthread_mutex_unlock(&f->lock);
-    }
-    return q;
-}
-
-static void f_free(void *self, void *p) {
-    faulty *f = self;
-    if (p) {
-        pthread_mutex_lock(&f->lock);
-        f->live--;
-        pthread_mutex_unlock(&f->lock);
-        free(p);
-    }
-}
+#include "faulty_alloc.h"
 
 /* A call whose status must be OK or ENOMEM; 1 when OK. `out` may receive one string field. */
 static int step(fantasy_park *park, const char *method, const char *args, const char *token,
@@ -105,7 +55,7 @@ static int flow(fantasy_park *park) {
 static int scenario(faulty *f) {
     fantasy_conf *conf = fantasy_conf_new();
     assert_non_null(conf);
-    fantasy_allocator a = { FANTASY_ALLOCATOR_VERSION, f, f_alloc, f_realloc, f_free };
+    fantasy_allocator a = faulty_allocator(f);
     assert_int_equal(fantasy_conf_set_allocator(conf, &a), FANTASY_OK);
     assert_int_equal(fantasy_conf_set(conf, "clock", "manual"), FANTASY_OK);
     assert_int_equal(fantasy_conf_set(conf, "auth.kdf", "pbkdf2-sha256:i=1000"), FANTASY_OK);

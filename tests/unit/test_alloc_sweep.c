@@ -12,59 +12,7 @@
 
 #include "fantasy/fantasy.h"
 
-typedef struct faulty {
-    pthread_mutex_t lock;
-    long fail_at; /* the allocation number that fails; 0 = never */
-    long count;
-    long live;
-    int failed;
-} faulty;
-
-static int should_fail(faulty *f) {
-    pthread_mutex_lock(&f->lock);
-    int fail = f->fail_at > 0 && ++f->count == f->fail_at;
-    f->failed |= fail;
-    pthread_mutex_unlock(&f->lock);
-    return fail;
-}
-
-static void *f_alloc(void *self, size_t n) {
-    faulty *f = self;
-    if (should_fail(f)) {
-        return NULL;
-    }
-    void *p = malloc(n);
-    if (p) {
-        pthread_mutex_lock(&f->lock);
-        f->live++;
-        pthread_mutex_unlock(&f->lock);
-    }
-    return p;
-}
-
-static void *f_realloc(void *self, void *p, size_t n) {
-    faulty *f = self;
-    if (should_fail(f)) {
-        return NULL;
-    }
-    void *q = realloc(p, n);
-    if (q && !p) {
-        pthread_mutex_lock(&f->lock);
-        f->live++;
-        pthread_mutex_unlock(&f->lock);
-    }
-    return q;
-}
-
-static void f_free(void *self, void *p) {
-    faulty *f = self;
-    if (p) {
-        pthread_mutex_lock(&f->lock);
-        f->live--;
-        pthread_mutex_unlock(&f->lock);
-        free(p);
-    }
-}
+#include "faulty_alloc.h"
 
 static int ok_or_nomem(fantasy_status st) {
     return st == FANTASY_OK || st == FANTASY_ENOMEM;
@@ -74,7 +22,7 @@ static int ok_or_nomem(fantasy_status st) {
 static int scenario(faulty *f) {
     fantasy_conf *conf = fantasy_conf_new();
     assert_non_null(conf);
-    fantasy_allocator a = {FANTASY_ALLOCATOR_VERSION, f, f_alloc, f_realloc, f_free};
+    fantasy_allocator a = faulty_allocator(f);
     assert_int_equal(fantasy_conf_set_allocator(conf, &a), FANTASY_OK);
     assert_int_equal(fantasy_conf_set(conf, "clock", "manual"), FANTASY_OK);
     fantasy_park *park = NULL;
