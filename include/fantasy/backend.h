@@ -41,7 +41,8 @@ typedef struct fantasy_allocator {
     void (*free)(void *self, void *ptr);
 } fantasy_allocator;
 
-#define FANTASY_ALLOCATOR_INIT {.version = FANTASY_ALLOCATOR_VERSION}
+#define FANTASY_ALLOCATOR_INIT \
+    { .version = FANTASY_ALLOCATOR_VERSION }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Sinks: where methods put what they return                                                    */
@@ -112,7 +113,8 @@ typedef struct fantasy_clock {
     void (*destroy)(void *self);
 } fantasy_clock;
 
-#define FANTASY_CLOCK_INIT {.version = FANTASY_CLOCK_VERSION}
+#define FANTASY_CLOCK_INIT \
+    { .version = FANTASY_CLOCK_VERSION }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Record store                                                                                */
@@ -198,7 +200,8 @@ typedef struct fantasy_record_store {
     void (*destroy)(void *self);
 } fantasy_record_store;
 
-#define FANTASY_RECORD_STORE_INIT {.version = FANTASY_RECORD_STORE_VERSION}
+#define FANTASY_RECORD_STORE_INIT \
+    { .version = FANTASY_RECORD_STORE_VERSION }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Stock store                                                                                 */
@@ -280,8 +283,7 @@ typedef struct fantasy_stock_store {
     /** v1, required: the product's counters. */
     fantasy_status (*counts)(void *self, const char *product_id, fantasy_stock_counts *out);
     /** v1, required: the user's held + sold units of the product (0 when none). */
-    fantasy_status (*used)(void *self, const char *product_id, const char *user_id,
-                           int64_t *out);
+    fantasy_status (*used)(void *self, const char *product_id, const char *user_id, int64_t *out);
     /** v1, required: a hold as stored. */
     fantasy_status (*hold)(void *self, const char *hold_id, fantasy_hold_info *out);
     /** v1, optional: several reserves, each independent; results[i] is item i's status. The
@@ -295,7 +297,8 @@ typedef struct fantasy_stock_store {
     void (*destroy)(void *self);
 } fantasy_stock_store;
 
-#define FANTASY_STOCK_STORE_INIT {.version = FANTASY_STOCK_STORE_VERSION}
+#define FANTASY_STOCK_STORE_INIT \
+    { .version = FANTASY_STOCK_STORE_VERSION }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Queue store                                                                                 */
@@ -380,7 +383,8 @@ typedef struct fantasy_queue_store {
     void (*destroy)(void *self);
 } fantasy_queue_store;
 
-#define FANTASY_QUEUE_STORE_INIT {.version = FANTASY_QUEUE_STORE_VERSION}
+#define FANTASY_QUEUE_STORE_INIT \
+    { .version = FANTASY_QUEUE_STORE_VERSION }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Message bus                                                                                 */
@@ -423,7 +427,8 @@ typedef struct fantasy_bus {
     void (*destroy)(void *self);
 } fantasy_bus;
 
-#define FANTASY_BUS_INIT {.version = FANTASY_BUS_VERSION}
+#define FANTASY_BUS_INIT \
+    { .version = FANTASY_BUS_VERSION }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Payment provider                                                                            */
@@ -469,7 +474,8 @@ typedef struct fantasy_payment_provider {
     void (*destroy)(void *self);
 } fantasy_payment_provider;
 
-#define FANTASY_PAYMENT_PROVIDER_INIT {.version = FANTASY_PAYMENT_PROVIDER_VERSION}
+#define FANTASY_PAYMENT_PROVIDER_INIT \
+    { .version = FANTASY_PAYMENT_PROVIDER_VERSION }
 
 /* ------------------------------------------------------------------------------------------ */
 /* HTTP transport (host-supplied; the library never opens a socket)                            */
@@ -500,7 +506,8 @@ typedef struct fantasy_http_transport {
     void (*destroy)(void *self);
 } fantasy_http_transport;
 
-#define FANTASY_HTTP_TRANSPORT_INIT {.version = FANTASY_HTTP_TRANSPORT_VERSION}
+#define FANTASY_HTTP_TRANSPORT_INIT \
+    { .version = FANTASY_HTTP_TRANSPORT_VERSION }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Initializers for C++ (designated initializers are C-only before C++20)                      */

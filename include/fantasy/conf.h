@@ -41,8 +41,7 @@ FANTASY_API fantasy_status fantasy_conf_dup(const fantasy_conf *conf, fantasy_co
  *         arguments; FANTASY_ENOMEM. On failure the conf is unchanged.
  * @thread exclusive
  */
-FANTASY_API fantasy_status fantasy_conf_set(fantasy_conf *conf, const char *key,
-                                            const char *value);
+FANTASY_API fantasy_status fantasy_conf_set(fantasy_conf *conf, const char *key, const char *value);
 
 /**
  * The current value of `key` as text, copied into `buf` (NUL-terminated, cut to `size`).

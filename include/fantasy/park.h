@@ -145,8 +145,8 @@ typedef int (*fantasy_event_handler)(void *ctx, const fantasy_event *event);
  * @thread shared
  */
 FANTASY_API fantasy_status fantasy_park_subscribe(fantasy_park *park, const char *topic,
-                                                  const char *group,
-                                                  fantasy_event_handler handler, void *ctx);
+                                                  const char *group, fantasy_event_handler handler,
+                                                  void *ctx);
 
 /**
  * Deliver pending events to subscribers; when none is ready, wait up to `timeout_ms` for one.

@@ -35,14 +35,19 @@ static fantasy_status m_run_due(fantasy_park *park, const fantasy_actor *actor, 
     if (!o) {
         return fantasy__oom();
     }
+
     const struct {
         const char *name;
         int64_t v;
     } fields[] = {
-        {"holds_expired", c.holds_expired},         {"orders_expired", c.orders_expired},
-        {"no_shows", c.no_shows},                   {"payments_resolved", c.payments_resolved},
-        {"events_relayed", c.events_relayed},       {"events_purged", c.events_purged},
+        { "holds_expired", c.holds_expired },
+        { "orders_expired", c.orders_expired },
+        { "no_shows", c.no_shows },
+        { "payments_resolved", c.payments_resolved },
+        { "events_relayed", c.events_relayed },
+        { "events_purged", c.events_purged },
     };
+
     for (size_t i = 0; i < sizeof fields / sizeof fields[0] && st == FANTASY_OK; i++) {
         st = fantasy__json_put_int(o, fields[i].name, fields[i].v);
     }
@@ -88,8 +93,8 @@ static fantasy_status visit_product(fantasy_park *park, const char *id, cJSON *o
     if (st == FANTASY_OK && !o) {
         st = fantasy__oom();
     }
-    const char *names[] = {"stock", "available", "held", "sold"};
-    const int64_t vals[] = {c.stock, c.available, c.held, c.sold};
+    const char *names[] = { "stock", "available", "held", "sold" };
+    const int64_t vals[] = { c.stock, c.available, c.held, c.sold };
     if (st == FANTASY_OK) {
         st = fantasy__json_put_str(o, "product_id", id);
     }
@@ -171,8 +176,8 @@ static fantasy_status m_stats(fantasy_park *park, const fantasy_actor *actor, co
     if (st == FANTASY_OK) {
         st = bus_counts(park, bus);
     }
-    cJSON *parts[] = {products, queues, orders, bus};
-    const char *names[] = {"products", "queues", "orders", "bus"};
+    cJSON *parts[] = { products, queues, orders, bus };
+    const char *names[] = { "products", "queues", "orders", "bus" };
     for (size_t i = 0; i < 4; i++) {
         if (st == FANTASY_OK && o) {
             st = fantasy__json_put(o, names[i], parts[i]); /* taken even on failure */
@@ -189,8 +194,8 @@ static fantasy_status m_stats(fantasy_park *park, const fantasy_actor *actor, co
 }
 
 const fantasy__method fantasy__park_methods[] = {
-    {"park.advance_clock", FANTASY_ROLE_SYSTEM, FANTASY__M_SYSTEM_ONLY, m_advance_clock},
-    {"park.run_due", FANTASY_ROLE_SYSTEM, FANTASY__M_SYSTEM_ONLY, m_run_due},
-    {"park.stats", FANTASY_ROLE_MANAGER, 0, m_stats},
-    {NULL, FANTASY_ROLE_NONE, 0, NULL},
+    { "park.advance_clock", FANTASY_ROLE_SYSTEM, FANTASY__M_SYSTEM_ONLY, m_advance_clock },
+    { "park.run_due", FANTASY_ROLE_SYSTEM, FANTASY__M_SYSTEM_ONLY, m_run_due },
+    { "park.stats", FANTASY_ROLE_MANAGER, 0, m_stats },
+    { NULL, FANTASY_ROLE_NONE, 0, NULL },
 };

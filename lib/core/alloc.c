@@ -1,11 +1,12 @@
 /* Allocation through the park's allocator; the one file that calls libc malloc. */
+#include "core/alloc.h"
+
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fantasy/park.h"
 
-#include "core/alloc.h"
 #include "core/error.h"
 
 static void *libc_alloc(void *self, size_t n) {

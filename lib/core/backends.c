@@ -1,11 +1,12 @@
 /* Which backends a config string names, and building them for a park. The only place that maps
  * "memory:", "sqlite:PATH", "redis:HOST:PORT"... to an implementation, so adding a backend is one
  * entry here. */
+#include "core/backends.h"
+
 #include <string.h>
 
 #include "fantasy/backends/memory.h"
 
-#include "core/backends.h"
 #include "core/error.h"
 #include "fantasy_build_config.h"
 

@@ -13,8 +13,7 @@ fantasy_status fantasy__build_stock_store(const fantasy__settings *s, const fant
                                           fantasy_stock_store *out);
 fantasy_status fantasy__build_queue_store(const fantasy__settings *s, const fantasy_allocator *a,
                                           fantasy_queue_store *out);
-fantasy_status fantasy__build_clock(const fantasy__settings *s, int64_t now_ms,
-                                    fantasy_clock *out);
+fantasy_status fantasy__build_clock(const fantasy__settings *s, int64_t now_ms, fantasy_clock *out);
 fantasy_status fantasy__build_payment_provider(const fantasy__settings *s,
                                                const fantasy_allocator *a,
                                                fantasy_payment_provider *out);

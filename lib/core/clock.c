@@ -1,4 +1,6 @@
 /* The system and manual clocks; the only file that reads the system time. */
+#include "core/clock.h"
+
 #include <errno.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -6,7 +8,6 @@
 #include "fantasy/backends/memory.h"
 
 #include "core/alloc.h"
-#include "core/clock.h"
 #include "core/error.h"
 
 int64_t fantasy__system_now_ms(void) {
@@ -19,7 +20,7 @@ void fantasy__sleep_ms(int64_t ms) {
     if (ms <= 0) {
         return;
     }
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+    struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L };
     while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
     }
 }

@@ -1,11 +1,11 @@
 /* fantasy_conf: string keys checked at set time (librdkafka's rd_kafka_conf_set idea) and the
  * typed vtable setters. One table lists every key with its parser. */
+#include "fantasy/conf.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "fantasy/conf.h"
 
 #include "core/alloc.h"
 #include "core/clock.h"
@@ -35,9 +35,9 @@ static fantasy_status parse_i64(const char *key, const char *v, int64_t min, int
     return FANTASY_OK;
 }
 
-#define INT_KEY(fn, field, min, max)                                                               \
-    static fantasy_status fn(fantasy__settings *s, const char *key, const char *v) {               \
-        return parse_i64(key, v, (min), (max), &s->field);                                         \
+#define INT_KEY(fn, field, min, max)                                                 \
+    static fantasy_status fn(fantasy__settings *s, const char *key, const char *v) { \
+        return parse_i64(key, v, (min), (max), &s->field);                           \
     }
 
 #define DAY_MS (86400000LL)
@@ -68,8 +68,9 @@ static fantasy_status copy_spec(const char *key, const char *v, char *dst) {
 
 static fantasy_status check_supported(const char *key, const char *v, const char *kind) {
     if (!fantasy__store_kind_supported(v)) {
-        return fantasy__fail(FANTASY_EINVAL, "conf: %s=%s needs the %s backend, which this build "
-                                             "lacks",
+        return fantasy__fail(FANTASY_EINVAL,
+                             "conf: %s=%s needs the %s backend, which this build "
+                             "lacks",
                              key, v, kind);
     }
     return FANTASY_OK;
@@ -79,10 +80,13 @@ static fantasy_status parse_store(fantasy__settings *s, const char *key, const c
     if (strcmp(v, "memory:") == 0 || strcmp(v, "memory") == 0) {
         return copy_spec(key, "memory:", s->store);
     }
-    const char *kind = starts_with(v, "sqlite:") ? "SQLite" : starts_with(v, "postgres:") ? "PostgreSQL" : NULL;
+    const char *kind = starts_with(v, "sqlite:")     ? "SQLite"
+                       : starts_with(v, "postgres:") ? "PostgreSQL"
+                                                     : NULL;
     if (!kind) {
-        return fantasy__fail(FANTASY_EINVAL, "conf: store must be memory:, sqlite:PATH or "
-                                             "postgres:CONNINFO, got '%s'",
+        return fantasy__fail(FANTASY_EINVAL,
+                             "conf: store must be memory:, sqlite:PATH or "
+                             "postgres:CONNINFO, got '%s'",
                              v);
     }
     if (strchr(v, ':')[1] == '\0') {
@@ -98,8 +102,9 @@ static fantasy_status parse_hot_store(const char *key, const char *v, char *dst)
         return copy_spec(key, v, dst);
     }
     if (!starts_with(v, "redis:")) {
-        return fantasy__fail(FANTASY_EINVAL, "conf: %s must be 'store' or redis:HOST:PORT, got "
-                                             "'%s'",
+        return fantasy__fail(FANTASY_EINVAL,
+                             "conf: %s must be 'store' or redis:HOST:PORT, got "
+                             "'%s'",
                              key, v);
     }
     const char *port = strrchr(v + 6, ':');
@@ -232,32 +237,33 @@ static fantasy_status parse_kdf(fantasy__settings *s, const char *key, const cha
         }
         return st;
     }
-    return fantasy__fail(FANTASY_EINVAL, "conf: auth.kdf must be scrypt:N=..,r=..,p=.. or "
-                                         "pbkdf2-sha256:i=.., got '%s'",
+    return fantasy__fail(FANTASY_EINVAL,
+                         "conf: auth.kdf must be scrypt:N=..,r=..,p=.. or "
+                         "pbkdf2-sha256:i=.., got '%s'",
                          v);
 }
 
 static const conf_key keys[FANTASY__CONF_KEYS] = {
-    {"store", parse_store, "memory:", 0},
-    {"stock", parse_stock, "store", 0},
-    {"queues", parse_queues, "store", 0},
-    {"bus", parse_bus, "inproc:", 0},
-    {"payments", parse_payments, "sandbox:", 0},
-    {"payments.secret_key", parse_secret_key, "", 1},
-    {"clock", parse_clock, "system", 0},
-    {"clock.start_ms", parse_start_ms, "", 0},
-    {"auth.secret", parse_auth_secret, "", 1},
-    {"order.ttl_ms", parse_order_ttl, "600000", 0},
-    {"queue.call_timeout_ms", parse_call_timeout, "300000", 0},
-    {"bus.retries", parse_bus_retries, "3", 0},
-    {"bus.backoff_ms", parse_bus_backoff, "1000", 0},
-    {"auth.access_ttl_ms", parse_access_ttl, "900000", 0},
-    {"auth.refresh_ttl_ms", parse_refresh_ttl, "1209600000", 0},
-    {"saga.lease_ms", parse_lease, "60000", 0},
-    {"outbox.retention_ms", parse_retention, "604800000", 0},
-    {"auth.kdf", parse_kdf, "scrypt:N=32768,r=8,p=1", 0},
-    {"park.utc_offset_min", parse_utc_offset, "0", 0},
-    {NULL, NULL, NULL, 0},
+    { "store", parse_store, "memory:", 0 },
+    { "stock", parse_stock, "store", 0 },
+    { "queues", parse_queues, "store", 0 },
+    { "bus", parse_bus, "inproc:", 0 },
+    { "payments", parse_payments, "sandbox:", 0 },
+    { "payments.secret_key", parse_secret_key, "", 1 },
+    { "clock", parse_clock, "system", 0 },
+    { "clock.start_ms", parse_start_ms, "", 0 },
+    { "auth.secret", parse_auth_secret, "", 1 },
+    { "order.ttl_ms", parse_order_ttl, "600000", 0 },
+    { "queue.call_timeout_ms", parse_call_timeout, "300000", 0 },
+    { "bus.retries", parse_bus_retries, "3", 0 },
+    { "bus.backoff_ms", parse_bus_backoff, "1000", 0 },
+    { "auth.access_ttl_ms", parse_access_ttl, "900000", 0 },
+    { "auth.refresh_ttl_ms", parse_refresh_ttl, "1209600000", 0 },
+    { "saga.lease_ms", parse_lease, "60000", 0 },
+    { "outbox.retention_ms", parse_retention, "604800000", 0 },
+    { "auth.kdf", parse_kdf, "scrypt:N=32768,r=8,p=1", 0 },
+    { "park.utc_offset_min", parse_utc_offset, "0", 0 },
+    { NULL, NULL, NULL, 0 },
 };
 
 static int key_index(const char *name) {
@@ -269,11 +275,11 @@ static int key_index(const char *name) {
     return -1;
 }
 
-#define CHECK_CONF(c)                                                                              \
-    do {                                                                                           \
-        if (!(c) || (c)->magic != FANTASY__CONF_LIVE) {                                            \
-            return fantasy__fail(FANTASY_EMISUSE, "%s: NULL or freed conf", __func__);             \
-        }                                                                                          \
+#define CHECK_CONF(c)                                                                  \
+    do {                                                                               \
+        if (!(c) || (c)->magic != FANTASY__CONF_LIVE) {                                \
+            return fantasy__fail(FANTASY_EMISUSE, "%s: NULL or freed conf", __func__); \
+        }                                                                              \
     } while (0)
 
 FANTASY_API fantasy_conf *fantasy_conf_new(void) {
@@ -362,24 +368,23 @@ FANTASY_API fantasy_status fantasy_conf_get(const fantasy_conf *conf, const char
     return FANTASY_OK;
 }
 
-#define VT_SETTER(fn, type, field, check)                                                          \
-    FANTASY_API fantasy_status fn(fantasy_conf *conf, const type *vt) {                            \
-        fantasy__error_clear();                                                                    \
-        CHECK_CONF(conf);                                                                          \
-        if (!vt) {                                                                                 \
-            memset(&conf->field, 0, sizeof conf->field);                                           \
-            return FANTASY_OK;                                                                     \
-        }                                                                                          \
-        fantasy_status st = check(vt);                                                             \
-        if (st == FANTASY_OK) {                                                                    \
-            memset(&conf->field, 0, sizeof conf->field);                                           \
-            memcpy(&conf->field, vt, sizeof conf->field);                                          \
-        }                                                                                          \
-        return st;                                                                                 \
+#define VT_SETTER(fn, type, field, check)                               \
+    FANTASY_API fantasy_status fn(fantasy_conf *conf, const type *vt) { \
+        fantasy__error_clear();                                         \
+        CHECK_CONF(conf);                                               \
+        if (!vt) {                                                      \
+            memset(&conf->field, 0, sizeof conf->field);                \
+            return FANTASY_OK;                                          \
+        }                                                               \
+        fantasy_status st = check(vt);                                  \
+        if (st == FANTASY_OK) {                                         \
+            memset(&conf->field, 0, sizeof conf->field);                \
+            memcpy(&conf->field, vt, sizeof conf->field);               \
+        }                                                               \
+        return st;                                                      \
     }
 
-VT_SETTER(fantasy_conf_set_record_store, fantasy_record_store, records,
-          fantasy__check_record_store)
+VT_SETTER(fantasy_conf_set_record_store, fantasy_record_store, records, fantasy__check_record_store)
 VT_SETTER(fantasy_conf_set_stock_store, fantasy_stock_store, stock, fantasy__check_stock_store)
 VT_SETTER(fantasy_conf_set_queue_store, fantasy_queue_store, queues, fantasy__check_queue_store)
 VT_SETTER(fantasy_conf_set_bus, fantasy_bus, bus, fantasy__check_bus)

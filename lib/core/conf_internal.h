@@ -13,7 +13,7 @@ struct fantasy_conf {
     uint32_t magic;
     fantasy__settings s;
     char raw[FANTASY__CONF_KEYS][FANTASY__SPEC_MAX]; /* text of each key as last set */
-    fantasy_record_store records;  /* version 0: not injected */
+    fantasy_record_store records;                    /* version 0: not injected */
     fantasy_stock_store stock;
     fantasy_queue_store queues;
     fantasy_bus bus;

@@ -1,11 +1,12 @@
 /* Time-ordered URL-safe ids (ULID-like, monotonic per park) and deterministic derived ids. */
+#include "core/ids.h"
+
 #include <string.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "core/error.h"
-#include "core/ids.h"
 
 /* Crockford base32: ascending in ASCII, so string order is numeric order. */
 static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

@@ -1,12 +1,13 @@
 /* Strict JSON argument readers and result builders over cJSON (API.md's fine points: wrong
  * types, floats for integers and integers beyond 2^53 are INVALID_ARGUMENT). */
+#include "core/json.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "core/json.h"
 
 fantasy_status fantasy__json_parse_object(const char *text, cJSON **out) {
     *out = NULL;
@@ -48,13 +49,12 @@ static const cJSON *field(const cJSON *obj, const char *name, int required, int 
     if (present) {
         *present = f != NULL;
     }
-    *st = (!f && required) ? fantasy__fail(FANTASY_EINVAL, "missing field '%s'", name)
-                           : FANTASY_OK;
+    *st = (!f && required) ? fantasy__fail(FANTASY_EINVAL, "missing field '%s'", name) : FANTASY_OK;
     return f;
 }
 
-fantasy_status fantasy__json_str(const cJSON *obj, const char *name, int required,
-                                 const char **out, int *present) {
+fantasy_status fantasy__json_str(const cJSON *obj, const char *name, int required, const char **out,
+                                 int *present) {
     fantasy_status st;
     const cJSON *f = field(obj, name, required, present, &st);
     if (!f) {
@@ -145,8 +145,8 @@ fantasy_status fantasy__json_money(const cJSON *obj, const char *name, int requi
     return FANTASY_OK;
 }
 
-fantasy_status fantasy__json_str_array(const cJSON *obj, const char *name, int required,
-                                       size_t max, const cJSON **out, int *present) {
+fantasy_status fantasy__json_str_array(const cJSON *obj, const char *name, int required, size_t max,
+                                       const cJSON **out, int *present) {
     fantasy_status st;
     const cJSON *f = field(obj, name, required, present, &st);
     if (!f) {
@@ -343,7 +343,8 @@ char *fantasy__json_error_out(const fantasy_allocator *a, fantasy_status st) {
     const char *last = fantasy_error_last();
     (void)escape_into(msg, sizeof msg, last[0] ? last : fantasy_strerror(st));
     char text[1400];
-    int n = snprintf(text, sizeof text, "{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"%s\"}}",
+    int n = snprintf(text, sizeof text,
+                     "{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"%s\"}}",
                      fantasy_status_code(st), (int)st, msg);
     if (n < 0) {
         return NULL;

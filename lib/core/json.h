@@ -18,8 +18,8 @@ fantasy_status fantasy__json_parse_doc(const char *data, size_t len, cJSON **out
 
 /* Readers: `required` non-zero makes a missing field FANTASY_EINVAL ("missing field 'x'").
  * A missing optional field leaves *out untouched and sets *present (when not NULL) to 0. */
-fantasy_status fantasy__json_str(const cJSON *obj, const char *name, int required,
-                                 const char **out, int *present);
+fantasy_status fantasy__json_str(const cJSON *obj, const char *name, int required, const char **out,
+                                 int *present);
 fantasy_status fantasy__json_int(const cJSON *obj, const char *name, int required, int64_t min,
                                  int64_t max, int64_t *out, int *present);
 fantasy_status fantasy__json_bool(const cJSON *obj, const char *name, int required, int *out,
@@ -28,8 +28,8 @@ fantasy_status fantasy__json_bool(const cJSON *obj, const char *name, int requir
 fantasy_status fantasy__json_money(const cJSON *obj, const char *name, int required,
                                    fantasy_money *out, int *present);
 /* An array of strings (may be empty), at most `max` items. */
-fantasy_status fantasy__json_str_array(const cJSON *obj, const char *name, int required,
-                                       size_t max, const cJSON **out, int *present);
+fantasy_status fantasy__json_str_array(const cJSON *obj, const char *name, int required, size_t max,
+                                       const cJSON **out, int *present);
 /* `limit` (1..100, default 20) and `cursor` (optional string). */
 fantasy_status fantasy__json_page(const cJSON *obj, int64_t *limit, const char **cursor);
 /* Reject fields not in `allowed` (NULL-terminated), so typos are reported. */

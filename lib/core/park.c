@@ -13,7 +13,7 @@
 #include "core/worker.h"
 #include "fantasy_build_config.h"
 
-static const fantasy_actor system_actor = {.role = FANTASY_ROLE_SYSTEM, .user_id = ""};
+static const fantasy_actor system_actor = { .role = FANTASY_ROLE_SYSTEM, .user_id = "" };
 
 FANTASY_API const fantasy_actor *fantasy_actor_system(void) {
     return &system_actor;
@@ -46,14 +46,14 @@ FANTASY_API int64_t fantasy_park_now(fantasy_park *park) {
 static fantasy_status setup_ports(fantasy_park *p, const fantasy_conf *c) {
     const fantasy__settings *s = &p->settings;
     fantasy_status st = FANTASY_OK;
-#define ADOPT_OR_BUILD(field, own, build)                                                          \
-    if (st == FANTASY_OK) {                                                                        \
-        if (c && c->field.version != 0) {                                                          \
-            p->field = c->field;                                                                   \
-        } else {                                                                                   \
-            st = (build);                                                                          \
-            p->own = (st == FANTASY_OK);                                                           \
-        }                                                                                          \
+#define ADOPT_OR_BUILD(field, own, build) \
+    if (st == FANTASY_OK) {               \
+        if (c && c->field.version != 0) { \
+            p->field = c->field;          \
+        } else {                          \
+            st = (build);                 \
+            p->own = (st == FANTASY_OK);  \
+        }                                 \
     }
     ADOPT_OR_BUILD(clock, own_clock, fantasy__build_clock(s, fantasy__system_now_ms(), &p->clock))
     ADOPT_OR_BUILD(records, own_records, fantasy__build_record_store(s, &p->alloc, &p->records))
@@ -71,12 +71,12 @@ static fantasy_status setup_ports(fantasy_park *p, const fantasy_conf *c) {
     return st;
 }
 
-#define DESTROY_OWNED(p, field, own)                                                               \
-    do {                                                                                           \
-        if ((p)->own && (p)->field.destroy) {                                                      \
-            (p)->field.destroy((p)->field.self);                                                   \
-        }                                                                                          \
-        (p)->own = 0;                                                                              \
+#define DESTROY_OWNED(p, field, own)             \
+    do {                                         \
+        if ((p)->own && (p)->field.destroy) {    \
+            (p)->field.destroy((p)->field.self); \
+        }                                        \
+        (p)->own = 0;                            \
     } while (0)
 
 static void teardown_ports(fantasy_park *p) {

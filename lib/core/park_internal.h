@@ -16,11 +16,11 @@
 #define FANTASY__PARK_LIVE 0x7061726bu /* "park" */
 #define FANTASY__PARK_DEAD 0xdeadbeefu
 
-#define FANTASY__CHECK_PARK(p)                                                                     \
-    do {                                                                                           \
-        if (!(p) || (p)->magic != FANTASY__PARK_LIVE) {                                            \
-            return fantasy__fail(FANTASY_EMISUSE, "%s: NULL or closed park", __func__);            \
-        }                                                                                          \
+#define FANTASY__CHECK_PARK(p)                                                          \
+    do {                                                                                \
+        if (!(p) || (p)->magic != FANTASY__PARK_LIVE) {                                 \
+            return fantasy__fail(FANTASY_EMISUSE, "%s: NULL or closed park", __func__); \
+        }                                                                               \
     } while (0)
 
 /* One subscription of the in-process bus (lib/core/bus.c). */
@@ -60,8 +60,8 @@ struct fantasy_park {
     fantasy_queue_store queues;
     fantasy_payment_provider payments;
     fantasy_clock clock;
-    fantasy_bus bus; /* version 0 when the bus is in-process (outbox) */
-    fantasy_http_transport http;  /* version 0 when the host gave none */
+    fantasy_bus bus;             /* version 0 when the bus is in-process (outbox) */
+    fantasy_http_transport http; /* version 0 when the host gave none */
     int own_records, own_stock, own_queues, own_payments, own_clock, own_bus;
 
     fantasy__idgen ids;

@@ -16,7 +16,7 @@ typedef struct status_desc {
 } status_desc;
 
 static const status_desc status_table[] = {
-#define X(name, num, code, text) {FANTASY_##name, (code), (text)},
+#define X(name, num, code, text) { FANTASY_##name, (code), (text) },
     FANTASY_STATUS_MAP(X)
 #undef X
 };

@@ -1,20 +1,21 @@
 /* Vtable initializers for C++ callers and the version/required-method checks the conf setters
  * apply (libgit2's GIT_ERROR_CHECK_VERSION idea). */
+#include "core/vtables.h"
+
 #include <string.h>
 
 #include "fantasy/backend.h"
 
 #include "core/error.h"
-#include "core/vtables.h"
 
 /* `type` is a type name: it cannot be parenthesized. */
 /* NOLINTBEGIN(bugprone-macro-parentheses) */
-#define DEFINE_INIT(type, fn, ver)                                                                 \
-    FANTASY_API void fn(type *vt) {                                                                \
-        if (vt) {                                                                                  \
-            memset(vt, 0, sizeof *vt);                                                             \
-            vt->version = (ver);                                                                   \
-        }                                                                                          \
+#define DEFINE_INIT(type, fn, ver)     \
+    FANTASY_API void fn(type *vt) {    \
+        if (vt) {                      \
+            memset(vt, 0, sizeof *vt); \
+            vt->version = (ver);       \
+        }                              \
     }
 
 DEFINE_INIT(fantasy_record_store, fantasy_record_store_init, FANTASY_RECORD_STORE_VERSION)
@@ -26,21 +27,23 @@ DEFINE_INIT(fantasy_payment_provider, fantasy_payment_provider_init,
 DEFINE_INIT(fantasy_clock, fantasy_clock_init, FANTASY_CLOCK_VERSION)
 DEFINE_INIT(fantasy_http_transport, fantasy_http_transport_init, FANTASY_HTTP_TRANSPORT_VERSION)
 DEFINE_INIT(fantasy_allocator, fantasy_allocator_init, FANTASY_ALLOCATOR_VERSION)
+
 /* NOLINTEND(bugprone-macro-parentheses) */
 
 static fantasy_status check_version(const char *port, unsigned version, unsigned max) {
     if (version == 0 || version > max) {
-        return fantasy__fail(FANTASY_EINVAL, "%s: unsupported vtable version %u (this build: 1..%u)",
-                             port, version, max);
+        return fantasy__fail(FANTASY_EINVAL,
+                             "%s: unsupported vtable version %u (this build: 1..%u)", port, version,
+                             max);
     }
     return FANTASY_OK;
 }
 
-#define REQUIRE(vt, port, m)                                                                       \
-    do {                                                                                           \
-        if (!(vt)->m) {                                                                            \
-            return fantasy__fail(FANTASY_EINVAL, "%s: required method '%s' is NULL", port, #m);    \
-        }                                                                                          \
+#define REQUIRE(vt, port, m)                                                                    \
+    do {                                                                                        \
+        if (!(vt)->m) {                                                                         \
+            return fantasy__fail(FANTASY_EINVAL, "%s: required method '%s' is NULL", port, #m); \
+        }                                                                                       \
     } while (0)
 
 fantasy_status fantasy__check_record_store(const fantasy_record_store *vt) {

@@ -20,8 +20,10 @@
 #define FANTASY__KEY_USER   "user:"
 
 /* Order statuses (API.md), for counts by status. */
-#define FANTASY__ORDER_STATUSES                                                                    \
-    {"PENDING_PAYMENT", "PAYING", "PAYMENT_UNKNOWN", "PAID", "REFUND_PENDING", "REFUNDED",         \
-     "CANCELED", "EXPIRED", NULL}
+#define FANTASY__ORDER_STATUSES                                                               \
+    {                                                                                         \
+        "PENDING_PAYMENT", "PAYING", "PAYMENT_UNKNOWN", "PAID", "REFUND_PENDING", "REFUNDED", \
+            "CANCELED", "EXPIRED", NULL                                                       \
+    }
 
 #endif

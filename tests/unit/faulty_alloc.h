@@ -60,7 +60,7 @@ static void f_free(void *self, void *p) {
 
 /* The allocator vtable over `f`. */
 static fantasy_allocator faulty_allocator(faulty *f) {
-    fantasy_allocator a = {FANTASY_ALLOCATOR_VERSION, f, f_alloc, f_realloc, f_free};
+    fantasy_allocator a = { FANTASY_ALLOCATOR_VERSION, f, f_alloc, f_realloc, f_free };
     return a;
 }
 

@@ -35,10 +35,10 @@ static int scenario(faulty *f) {
     }
     int all_ok = 1;
     const char *calls[][2] = {
-        {"park.stats", "{}"},
-        {"park.advance_clock", "{\"ms\":10}"},
-        {"park.run_due", "{}"},
-        {"no.such.method", "{}"},
+        { "park.stats", "{}" },
+        { "park.advance_clock", "{\"ms\":10}" },
+        { "park.run_due", "{}" },
+        { "no.such.method", "{}" },
     };
     for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
         char *out = NULL;
@@ -62,7 +62,7 @@ static void sweep(void **state) {
     (void)state;
     long n = 1;
     for (; n < 100000; n++) {
-        faulty f = {.fail_at = n};
+        faulty f = { .fail_at = n };
         pthread_mutex_init(&f.lock, NULL);
         int done = scenario(&f);
         assert_int_equal(f.live, 0); /* no leak on any failure path */

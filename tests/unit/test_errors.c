@@ -12,34 +12,36 @@
 
 static void numbers_are_the_abi(void **state) {
     (void)state;
+
     const struct {
         fantasy_status st;
         int num;
         const char *code;
     } expect[] = {
-        {FANTASY_OK, 0, "OK"},
-        {FANTASY_EINVAL, -1, "INVALID_ARGUMENT"},
-        {FANTASY_ENOTFOUND, -2, "NOT_FOUND"},
-        {FANTASY_EEXISTS, -3, "ALREADY_EXISTS"},
-        {FANTASY_ECONFLICT, -4, "CONFLICT"},
-        {FANTASY_EIDEMPOTENCY, -5, "IDEMPOTENCY_MISMATCH"},
-        {FANTASY_ESOLDOUT, -6, "SOLD_OUT"},
-        {FANTASY_ELIMIT, -7, "LIMIT_EXCEEDED"},
-        {FANTASY_ENOTONSALE, -8, "NOT_ON_SALE"},
-        {FANTASY_ESTATE, -9, "INVALID_STATE"},
-        {FANTASY_EQUEUED, -10, "ALREADY_QUEUED"},
-        {FANTASY_EREDEEMED, -11, "ALREADY_REDEEMED"},
-        {FANTASY_EAMOUNT, -12, "AMOUNT_MISMATCH"},
-        {FANTASY_EDECLINED, -13, "DECLINED"},
-        {FANTASY_EPAYUNKNOWN, -14, "PAYMENT_UNKNOWN"},
-        {FANTASY_EAUTH, -15, "UNAUTHENTICATED"},
-        {FANTASY_EPERM, -16, "PERMISSION_DENIED"},
-        {FANTASY_EEXPIRED, -17, "EXPIRED"},
-        {FANTASY_EUNAVAILABLE, -18, "UNAVAILABLE"},
-        {FANTASY_EBACKEND, -19, "BACKEND"},
-        {FANTASY_ENOMEM, -20, "NO_MEMORY"},
-        {FANTASY_EMISUSE, -21, "MISUSE"},
+        { FANTASY_OK, 0, "OK" },
+        { FANTASY_EINVAL, -1, "INVALID_ARGUMENT" },
+        { FANTASY_ENOTFOUND, -2, "NOT_FOUND" },
+        { FANTASY_EEXISTS, -3, "ALREADY_EXISTS" },
+        { FANTASY_ECONFLICT, -4, "CONFLICT" },
+        { FANTASY_EIDEMPOTENCY, -5, "IDEMPOTENCY_MISMATCH" },
+        { FANTASY_ESOLDOUT, -6, "SOLD_OUT" },
+        { FANTASY_ELIMIT, -7, "LIMIT_EXCEEDED" },
+        { FANTASY_ENOTONSALE, -8, "NOT_ON_SALE" },
+        { FANTASY_ESTATE, -9, "INVALID_STATE" },
+        { FANTASY_EQUEUED, -10, "ALREADY_QUEUED" },
+        { FANTASY_EREDEEMED, -11, "ALREADY_REDEEMED" },
+        { FANTASY_EAMOUNT, -12, "AMOUNT_MISMATCH" },
+        { FANTASY_EDECLINED, -13, "DECLINED" },
+        { FANTASY_EPAYUNKNOWN, -14, "PAYMENT_UNKNOWN" },
+        { FANTASY_EAUTH, -15, "UNAUTHENTICATED" },
+        { FANTASY_EPERM, -16, "PERMISSION_DENIED" },
+        { FANTASY_EEXPIRED, -17, "EXPIRED" },
+        { FANTASY_EUNAVAILABLE, -18, "UNAVAILABLE" },
+        { FANTASY_EBACKEND, -19, "BACKEND" },
+        { FANTASY_ENOMEM, -20, "NO_MEMORY" },
+        { FANTASY_EMISUSE, -21, "MISUSE" },
     };
+
     for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
         assert_int_equal((int)expect[i].st, expect[i].num);
         assert_string_equal(fantasy_status_code(expect[i].st), expect[i].code);

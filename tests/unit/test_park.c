@@ -1,4 +1,5 @@
 /* The park handle and the JSON command surface: misuse, error JSON, park.* methods. */
+#include <cJSON.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cJSON.h>
 #include <cmocka.h>
 
 #include "fantasy/fantasy.h"
@@ -94,8 +94,7 @@ static void bad_requests_are_errors_not_crashes(void **state) {
     assert_error_json(out, FANTASY_EMISUSE);
     fantasy_free(out);
     /* Non-UTF-8 bytes and control characters in the method name are quoted safely. */
-    assert_int_equal(fantasy_call_system(park, "bad\xff\x01\"name", "{}", &out),
-                     FANTASY_ENOTFOUND);
+    assert_int_equal(fantasy_call_system(park, "bad\xff\x01\"name", "{}", &out), FANTASY_ENOTFOUND);
     assert_error_json(out, FANTASY_ENOTFOUND);
     fantasy_free(out);
     fantasy_park_close(park);
@@ -159,8 +158,8 @@ static void stats_and_run_due_shapes(void **state) {
     assert_int_equal(fantasy_call_system(park, "park.run_due", "{}", &out), FANTASY_OK);
     j = cJSON_Parse(out);
     assert_non_null(j);
-    const char *fields[] = {"holds_expired", "orders_expired", "no_shows", "payments_resolved",
-                            "events_relayed"};
+    const char *fields[] = { "holds_expired", "orders_expired", "no_shows", "payments_resolved",
+                             "events_relayed" };
     for (size_t i = 0; i < 5; i++) {
         assert_true(cJSON_IsNumber(cJSON_GetObjectItem(j, fields[i])));
     }

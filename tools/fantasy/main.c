@@ -11,11 +11,12 @@
 #include "cli.h"
 
 static void usage(FILE *f) {
-    (void)fputs("usage: fantasy [-c key=value]... [--system | --token TOKEN] call METHOD [ARGS_JSON]\n"
-          "       fantasy version | --help\n"
-          "ARGS_JSON defaults to {}; '-' reads it from standard input.\n"
-          "Exit status: 0 ok, 1 the library refused (error JSON on stdout), 2 usage error.\n",
-          f);
+    (void)fputs(
+        "usage: fantasy [-c key=value]... [--system | --token TOKEN] call METHOD [ARGS_JSON]\n"
+        "       fantasy version | --help\n"
+        "ARGS_JSON defaults to {}; '-' reads it from standard input.\n"
+        "Exit status: 0 ok, 1 the library refused (error JSON on stdout), 2 usage error.\n",
+        f);
 }
 
 /* Read all of standard input into a NUL-terminated string (caller frees). */
@@ -62,8 +63,9 @@ static int apply_pair(fantasy_conf *conf, const char *pair) {
     fantasy_status st = fantasy_conf_set(conf, key, eq + 1);
     if (st != FANTASY_OK) {
         (void)fprintf(stderr, "fantasy: %s\n", fantasy_error_last());
-        (void)printf("{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"invalid config %s\"}}\n",
-               fantasy_status_code(st), (int)st, key);
+        (void)printf(
+            "{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"invalid config %s\"}}\n",
+            fantasy_status_code(st), (int)st, key);
         return 1;
     }
     return 0;
@@ -141,7 +143,7 @@ static int parse_options(fantasy_cli *cli, int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    fantasy_cli cli = {.conf = fantasy_conf_new()};
+    fantasy_cli cli = { .conf = fantasy_conf_new() };
     if (!cli.conf) {
         (void)fprintf(stderr, "fantasy: out of memory\n");
         return 1;
