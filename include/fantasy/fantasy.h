@@ -11,15 +11,17 @@
 #include "fantasy/common.h"
 #include "fantasy/conf.h"
 #include "fantasy/errors.h"
+#include "fantasy/orders.h"
 #include "fantasy/park.h"
+#include "fantasy/products.h"
 #include "fantasy/queues.h"
 
-#define FANTASY_VERSION_MAJOR 0
-#define FANTASY_VERSION_MINOR 1
-#define FANTASY_VERSION_PATCH 0
+#define FANTASY_VERSION_MAJOR  0
+#define FANTASY_VERSION_MINOR  1
+#define FANTASY_VERSION_PATCH  0
 #define FANTASY_VERSION_STRING "0.1.0"
 /** One number that grows with each release: major * 10000 + minor * 100 + patch. */
-#define FANTASY_VERSION_NUMBER                                                                     \
+#define FANTASY_VERSION_NUMBER \
     (FANTASY_VERSION_MAJOR * 10000 + FANTASY_VERSION_MINOR * 100 + FANTASY_VERSION_PATCH)
 
 FANTASY_BEGIN_DECLS

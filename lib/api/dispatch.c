@@ -14,6 +14,8 @@ static const fantasy__method *const tables[] = {
     fantasy__accounts_methods,
     fantasy__attractions_methods,
     fantasy__queues_methods,
+    fantasy__products_methods,
+    fantasy__orders_methods,
     NULL,
 };
 
@@ -58,8 +60,9 @@ static fantasy_status system_actor(fantasy_park *park, const fantasy__method *m,
         return FANTASY_OK;
     }
     if (!present) {
-        return fantasy__fail(FANTASY_EINVAL, "%s acts for a user: fantasy_call_system needs "
-                                             "as_user_id",
+        return fantasy__fail(FANTASY_EINVAL,
+                             "%s acts for a user: fantasy_call_system needs "
+                             "as_user_id",
                              m->name);
     }
     st = fantasy__auth_user_actor(park, uid, actor);
@@ -85,8 +88,8 @@ static fantasy_status caller_actor(fantasy_park *park, cJSON *args, const char *
 static fantasy_status run_method(fantasy_park *park, const fantasy__method *m, cJSON *args,
                                  const char *token, int system, cJSON **result) {
     fantasy_actor actor;
-    fantasy_status st = system ? system_actor(park, m, args, &actor)
-                               : caller_actor(park, args, token, &actor);
+    fantasy_status st =
+        system ? system_actor(park, m, args, &actor) : caller_actor(park, args, token, &actor);
     if (st == FANTASY_OK) {
         st = check_role(m, &actor);
     }

@@ -35,14 +35,15 @@ extern const fantasy__method fantasy__park_methods[];
 extern const fantasy__method fantasy__accounts_methods[];
 extern const fantasy__method fantasy__attractions_methods[];
 extern const fantasy__method fantasy__queues_methods[];
+extern const fantasy__method fantasy__products_methods[];
+extern const fantasy__method fantasy__orders_methods[];
 
 /* Find a method by name across every table; NULL when unknown. */
 const fantasy__method *fantasy__method_find(const char *name);
 
 /* Turn an access token into an actor (the accounts domain). FANTASY_EAUTH for a bad token,
  * FANTASY_EEXPIRED for an expired one. */
-fantasy_status fantasy__auth_token_actor(fantasy_park *park, const char *token,
-                                         fantasy_actor *out);
+fantasy_status fantasy__auth_token_actor(fantasy_park *park, const char *token, fantasy_actor *out);
 /* The host acting for `user_id` (the accounts domain): FANTASY_ENOTFOUND for an unknown or
  * deleted user. */
 fantasy_status fantasy__auth_user_actor(fantasy_park *park, const char *user_id,

@@ -13,10 +13,8 @@
 /* Order matters only where a step's writes feed a later one. Later issues append their steps
  * (orders expiry, queue no-shows, payment resolution, the Kafka relay) to this table. */
 const fantasy__due_step fantasy__due_steps[] = {
-    fantasy__due_holds,
-    fantasy__due_outbox,
-    fantasy__due_no_shows,
-    NULL,
+    fantasy__due_orders, /* before the sweep: an order's hold is released by its order */
+    fantasy__due_holds,  fantasy__due_outbox, fantasy__due_no_shows, NULL,
 };
 
 /* The inventory.expired payload: {hold_id, product_id, user_id, quantity}. */

@@ -17,5 +17,7 @@ fantasy_status fantasy__due_outbox(fantasy_park *park, int64_t now_ms, fantasy_d
 /* CALLED entries past their deadline → NO_SHOW (lib/domain/queues). */
 fantasy_status fantasy__due_no_shows(fantasy_park *park, int64_t now_ms,
                                      fantasy_due_counts *counts);
+/* Orders: expire unpaid ones and resume sagas (lib/domain/orders/resume.c). */
+fantasy_status fantasy__due_orders(fantasy_park *park, int64_t now_ms, fantasy_due_counts *counts);
 
 #endif

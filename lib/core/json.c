@@ -267,6 +267,12 @@ static fantasy_status fix_big_integers(cJSON *node) {
             char text[32];
             (void)snprintf(text, sizeof text, "%lld", (long long)it->valuedouble);
             cJSON *raw = cJSON_CreateRaw(text);
+            if (raw) {
+                /* ReplaceItemViaPointer does not carry the key over: move it. */
+                raw->string = it->string;
+                raw->type |= it->type & cJSON_StringIsConst;
+                it->string = NULL;
+            }
             if (!raw || !cJSON_ReplaceItemViaPointer(node, it, raw)) {
                 cJSON_Delete(raw);
                 return fantasy__oom();

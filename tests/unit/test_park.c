@@ -134,6 +134,12 @@ static void advance_clock_needs_manual_clock(void **state) {
     int64_t now = 0;
     assert_int_equal(fantasy_park_advance_clock(park, 0, &now), FANTASY_OK);
     assert_int_equal(now, 5250);
+    /* Integers past 1e15 print exactly, without exponent, and keep their key. */
+    assert_int_equal(
+        fantasy_call_system(park, "park.advance_clock", "{\"ms\":9000000000000000}", &out),
+        FANTASY_OK);
+    assert_string_equal(out, "{\"now\":9000000000005250}");
+    fantasy_free(out);
     fantasy_park_close(park);
 }
 

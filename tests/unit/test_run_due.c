@@ -80,7 +80,15 @@ static void step_table_is_null_terminated(void **state) {
         n++;
     }
     assert_true(n >= 2);
-    assert_ptr_equal(fantasy__due_steps[0], fantasy__due_holds);
+    /* Orders expire before the orphan-hold sweep, so an order's hold is released by its order
+     * (orders.expired) rather than swept as an orphan (inventory.expired). */
+    size_t orders = n, holds = n;
+    for (size_t i = 0; i < n; i++) {
+        orders = fantasy__due_steps[i] == fantasy__due_orders ? i : orders;
+        holds = fantasy__due_steps[i] == fantasy__due_holds ? i : holds;
+    }
+    assert_true(holds < n);
+    assert_true(orders < holds);
 }
 
 static void nothing_due(void **state) {

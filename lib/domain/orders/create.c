@@ -1,0 +1,179 @@
+/* orders.create (PORTS.md step 1): idempotency record, then the hold, then one apply. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "domain/collections.h"
+#include "domain/orders/order.h"
+#include "domain/products/product.h"
+
+static void idem_key(char *out, size_t cap, const char *user_id, const char *key) {
+    (void)snprintf(out, cap, "idem:%s:orders.create:%s", user_id, key);
+}
+
+/* The order an earlier success with this key made, when there is one (*found). */
+static fantasy_status replay(fantasy_park *park, const fantasy_actor *actor, const char *ikey,
+                             const char *product_id, int64_t qty, int *found, cJSON **result) {
+    fantasy_list *ids = NULL;
+    *found = 0;
+    fantasy_status st = fantasy_list_new(&park->alloc, &ids);
+    st = st ? st
+            : park->records.find(park->records.self, FANTASY__COL_IDEMPOTENCY, ikey, NULL, 1, ids);
+    if (st != FANTASY_OK || fantasy_list_size(ids) == 0) {
+        fantasy_list_free(ids);
+        return st;
+    }
+    cJSON *order = NULL;
+    int64_t ver = 0;
+    st = fantasy__order_load(park, NULL, fantasy_list_str(ids, 0), 0, &order, &ver);
+    fantasy_list_free(ids);
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    *found = 1;
+    (void)actor;
+    if (strcmp(fantasy__doc_str(order, "product_id"), product_id) != 0 ||
+        fantasy__doc_int(order, "quantity") != qty) {
+        st = fantasy__fail(FANTASY_EIDEMPOTENCY, "idempotency_key was used with other arguments");
+    } else {
+        st = fantasy__order_json(park, order, ver, result);
+    }
+    cJSON_Delete(order);
+    return st;
+}
+
+/* The product on sale now, and price × qty. */
+static fantasy_status check_sale(fantasy_park *park, const fantasy_actor *actor,
+                                 const char *product_id, int64_t qty, fantasy_money *amount,
+                                 int64_t *limit) {
+    cJSON *p = NULL;
+    fantasy_status st = fantasy__product_load(park, actor, product_id, &p, NULL);
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    int64_t now = fantasy__now(park);
+    const cJSON *start = cJSON_GetObjectItemCaseSensitive(p, "sale_starts_at");
+    const cJSON *end = cJSON_GetObjectItemCaseSensitive(p, "sale_ends_at");
+    if (strcmp(fantasy__doc_str(p, "status"), "OPEN") != 0) {
+        st = fantasy__fail(FANTASY_ENOTONSALE, "product is %s", fantasy__doc_str(p, "status"));
+    } else if ((cJSON_IsNumber(start) && now < (int64_t)start->valuedouble) ||
+               (cJSON_IsNumber(end) && now >= (int64_t)end->valuedouble)) {
+        st = fantasy__fail(FANTASY_ENOTONSALE, "outside the product's sale window");
+    }
+    fantasy_money unit;
+    st = st ? st : fantasy__json_money(p, "price", 1, &unit, NULL);
+    if (st == FANTASY_OK && unit.amount_minor > FANTASY__JSON_MAX_INT / qty) {
+        st = fantasy__fail(FANTASY_EINVAL, "amount overflows");
+    }
+    if (st == FANTASY_OK) {
+        *amount = unit;
+        amount->amount_minor = unit.amount_minor * qty;
+        *limit = fantasy__doc_int(p, "per_user_limit");
+    }
+    cJSON_Delete(p);
+    return st;
+}
+
+static fantasy_status new_order(fantasy_park *park, const char *id, const char *user_id,
+                                const char *product_id, int64_t qty, const fantasy_money *amount,
+                                const char *key, cJSON **out) {
+    int64_t now = fantasy__now(park);
+    cJSON *o = cJSON_CreateObject();
+    fantasy_status st = o ? FANTASY_OK : fantasy__oom();
+    st = st ? st : fantasy__json_put_str(o, "order_id", id);
+    st = st ? st : fantasy__json_put_str(o, "user_id", user_id);
+    st = st ? st : fantasy__json_put_str(o, "product_id", product_id);
+    st = st ? st : fantasy__json_put_int(o, "quantity", qty);
+    st = st ? st : fantasy__json_put_money(o, "amount", amount);
+    st = st ? st : fantasy__json_put_str(o, "status", "PENDING_PAYMENT");
+    st = st ? st : fantasy__json_put_int(o, "expires_at", now + park->settings.order_ttl_ms);
+    st = st ? st : fantasy__json_put_null(o, "payment");
+    st = st ? st : fantasy__json_put_int(o, "created_at", now);
+    st = st ? st : fantasy__json_put_str(o, "idempotency_key", key);
+    st = st ? st : fantasy__json_put_int(o, "lease_until", 0);
+    if (st != FANTASY_OK) {
+        cJSON_Delete(o);
+        return st;
+    }
+    *out = o;
+    return FANTASY_OK;
+}
+
+/* The one apply: order + idempotency record + events. */
+static fantasy_status record_order(fantasy_park *park, const cJSON *order, const char *ikey,
+                                   int64_t *ver) {
+    fantasy__batch b;
+    fantasy_status st = fantasy__batch_init(park, &b, 2);
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    cJSON *idem = cJSON_CreateObject();
+    st = idem ? fantasy__json_put_str(idem, "order_id", fantasy__doc_str(order, "order_id"))
+              : fantasy__oom();
+    st = st ? st : fantasy__batch_order(&b, order, 0);
+    st = st ? st
+            : fantasy__batch_doc(&b, FANTASY__COL_IDEMPOTENCY, fantasy__doc_str(order, "order_id"),
+                                 idem, 0, NULL, ikey);
+    st = st ? st : fantasy__batch_event(&b, "orders.created", order);
+    st = st ? st : fantasy__batch_event(&b, "inventory.reserved", order);
+    fantasy_stock_counts c;
+    if (st == FANTASY_OK &&
+        park->stock.counts(park->stock.self, fantasy__doc_str(order, "product_id"), &c) ==
+            FANTASY_OK &&
+        c.available == 0) {
+        st = fantasy__batch_event(&b, "inventory.sold_out", order);
+    }
+    st = st ? st : fantasy__batch_apply(&b, ver);
+    fantasy__batch_free(&b);
+    cJSON_Delete(idem);
+    return st;
+}
+
+static fantasy_status reserve(fantasy_park *park, const cJSON *order, int64_t limit) {
+    fantasy_hold h = {
+        .hold_id = fantasy__doc_str(order, "order_id"),
+        .product_id = fantasy__doc_str(order, "product_id"),
+        .user_id = fantasy__doc_str(order, "user_id"),
+        .qty = fantasy__doc_int(order, "quantity"),
+        .per_user_limit = limit,
+        .expires_at_ms = fantasy__doc_int(order, "expires_at"),
+    };
+    return park->stock.reserve(park->stock.self, &h);
+}
+
+fantasy_status fantasy__orders_create(fantasy_park *park, const fantasy_actor *actor,
+                                      const char *product_id, int64_t qty, const char *key,
+                                      cJSON **result) {
+    char ikey[600];
+    idem_key(ikey, sizeof ikey, actor->user_id, key);
+    int found = 0;
+    fantasy_status st = replay(park, actor, ikey, product_id, qty, &found, result);
+    if (st != FANTASY_OK || found) {
+        return st;
+    }
+    fantasy_money amount;
+    int64_t limit = 0, ver = 0;
+    char id[FANTASY_ID_MAX];
+    cJSON *order = NULL;
+    st = check_sale(park, actor, product_id, qty, &amount, &limit);
+    st = st ? st : fantasy__park_id(park, id);
+    st = st ? st : new_order(park, id, actor->user_id, product_id, qty, &amount, key, &order);
+    st = st ? st : reserve(park, order, limit);
+    if (st == FANTASY_OK) {
+        st = record_order(park, order, ikey, &ver);
+        if (st != FANTASY_OK) {
+            /* Nothing recorded: the hold must not outlive the failure. */
+            (void)park->stock.release(park->stock.self, id);
+        }
+        if (st == FANTASY_EEXISTS) {
+            st = replay(park, actor, ikey, product_id, qty, &found, result);
+            st = st == FANTASY_OK && !found
+                     ? fantasy__fail(FANTASY_ECONFLICT, "idempotency race lost, winner vanished")
+                     : st;
+        } else if (st == FANTASY_OK) {
+            st = fantasy__order_json(park, order, ver, result);
+        }
+    }
+    cJSON_Delete(order);
+    return st;
+}

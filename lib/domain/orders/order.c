@@ -1,0 +1,224 @@
+/* Order and ticket documents, and batches of writes with their events. */
+#include "domain/orders/order.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "domain/collections.h"
+
+fantasy_status fantasy__batch_init(fantasy_park *park, fantasy__batch *b, size_t cap) {
+    memset(b, 0, sizeof *b);
+    b->park = park;
+    b->cap = cap;
+    b->docs = fantasy__alloc(&park->alloc, cap * sizeof *b->docs);
+    b->ops = fantasy__alloc(&park->alloc, (cap + FANTASY__BATCH_EVENTS) * sizeof *b->ops);
+    if (!b->docs || !b->ops) {
+        fantasy__batch_free(b);
+        return fantasy__oom();
+    }
+    return FANTASY_OK;
+}
+
+fantasy_status fantasy__batch_doc(fantasy__batch *b, const char *col, const char *id,
+                                  const cJSON *doc, int64_t expected, const char *const *keys,
+                                  const char *unique) {
+    if (b->ndocs == b->cap) {
+        return fantasy__fail(FANTASY_EMISUSE, "batch full");
+    }
+    fantasy_status st =
+        fantasy__docw_make(b->park, &b->docs[b->ndocs], col, id, doc, expected, keys, unique);
+    b->ndocs++; /* counted even on failure so free clears it */
+    return st;
+}
+
+fantasy_status fantasy__batch_order(fantasy__batch *b, const cJSON *doc, int64_t expected) {
+    char k_status[128], k_user[128];
+    (void)snprintf(k_status, sizeof k_status, "%s%s", FANTASY__KEY_STATUS,
+                   fantasy__doc_str(doc, "status"));
+    (void)snprintf(k_user, sizeof k_user, "%s%s", FANTASY__KEY_USER,
+                   fantasy__doc_str(doc, "user_id"));
+    const char *keys[] = { FANTASY__KEY_ALL, k_status, k_user, NULL };
+    return fantasy__batch_doc(b, FANTASY__COL_ORDERS, fantasy__doc_str(doc, "order_id"), doc,
+                              expected, keys, NULL);
+}
+
+static fantasy_status order_payload(const cJSON *order, cJSON **out) {
+    cJSON *p = cJSON_CreateObject();
+    fantasy_status st = p ? FANTASY_OK : fantasy__oom();
+    st = st ? st : fantasy__json_put_str(p, "order_id", fantasy__doc_str(order, "order_id"));
+    st = st ? st : fantasy__json_put_str(p, "hold_id", fantasy__doc_str(order, "order_id"));
+    st = st ? st : fantasy__json_put_str(p, "user_id", fantasy__doc_str(order, "user_id"));
+    st = st ? st : fantasy__json_put_str(p, "product_id", fantasy__doc_str(order, "product_id"));
+    st = st ? st : fantasy__json_put_int(p, "quantity", fantasy__doc_int(order, "quantity"));
+    if (st != FANTASY_OK) {
+        cJSON_Delete(p);
+        return st;
+    }
+    *out = p;
+    return FANTASY_OK;
+}
+
+fantasy_status fantasy__batch_event(fantasy__batch *b, const char *type, const cJSON *order) {
+    if (b->nevs == FANTASY__BATCH_EVENTS) {
+        return fantasy__fail(FANTASY_EMISUSE, "batch: too many events");
+    }
+    cJSON *p = NULL;
+    fantasy_status st = order_payload(order, &p);
+    if (st == FANTASY_OK) {
+        st = fantasy__event_make(b->park, type, p, NULL, fantasy__now(b->park), &b->evs[b->nevs]);
+        if (st == FANTASY_OK) {
+            b->nevs++;
+        }
+    }
+    cJSON_Delete(p);
+    return st;
+}
+
+fantasy_status fantasy__batch_apply(fantasy__batch *b, int64_t *version) {
+    size_t n = 0;
+    for (size_t i = 0; i < b->ndocs; i++) {
+        b->ops[n++] = b->docs[i].op;
+    }
+    for (size_t i = 0; i < b->nevs; i++) {
+        b->ops[n++] = b->evs[i].op;
+    }
+    int64_t *vers = fantasy__alloc(&b->park->alloc, (n ? n : 1) * sizeof *vers);
+    if (!vers) {
+        return fantasy__oom();
+    }
+    fantasy_status st = b->park->records.apply(b->park->records.self, b->ops, n, vers);
+    if (st == FANTASY_OK && version && n > 0) {
+        *version = vers[0];
+    }
+    fantasy__free(&b->park->alloc, vers);
+    if (st == FANTASY_OK && b->nevs > 0) {
+        fantasy__events_committed(b->park, b->nevs);
+    }
+    return st;
+}
+
+void fantasy__batch_free(fantasy__batch *b) {
+    for (size_t i = 0; i < b->ndocs; i++) {
+        fantasy__docw_clear(&b->docs[i]);
+    }
+    for (size_t i = 0; i < b->nevs; i++) {
+        fantasy__event_clear(&b->evs[i]);
+    }
+    if (b->park) {
+        fantasy__free(&b->park->alloc, b->docs);
+        fantasy__free(&b->park->alloc, b->ops);
+    }
+    b->docs = NULL;
+    b->ops = NULL;
+    b->ndocs = b->nevs = 0;
+}
+
+fantasy_status fantasy__order_load(fantasy_park *park, const fantasy_actor *actor, const char *id,
+                                   int owner_only, cJSON **doc, int64_t *version) {
+    fantasy_status st = fantasy__doc_load(park, FANTASY__COL_ORDERS, "order", id, doc, version);
+    if (st != FANTASY_OK || !actor) {
+        return st;
+    }
+    int staff = actor->role >= FANTASY_ROLE_MANAGER && !owner_only;
+    if (!staff && strcmp(actor->user_id, fantasy__doc_str(*doc, "user_id")) != 0) {
+        /* Other users' orders are not revealed. */
+        cJSON_Delete(*doc);
+        *doc = NULL;
+        return fantasy__fail(FANTASY_ENOTFOUND, "order %s not found", id);
+    }
+    return FANTASY_OK;
+}
+
+fantasy_status fantasy__ticket_json(fantasy_park *park, const cJSON *doc, int64_t version,
+                                    cJSON **out) {
+    (void)park;
+    (void)version;
+    static const char *const fields[] = { "ticket_id", "order_id", "product_id",
+                                          "user_id",   "status",   NULL };
+    cJSON *o = cJSON_CreateObject();
+    fantasy_status st = o ? FANTASY_OK : fantasy__oom();
+    for (size_t i = 0; fields[i] && st == FANTASY_OK; i++) {
+        st = fantasy__json_put_str(o, fields[i], fantasy__doc_str(doc, fields[i]));
+    }
+    if (st != FANTASY_OK) {
+        cJSON_Delete(o);
+        return st;
+    }
+    *out = o;
+    return FANTASY_OK;
+}
+
+static fantasy_status order_tickets(fantasy_park *park, const char *order_id, cJSON **out) {
+    char key[128];
+    (void)snprintf(key, sizeof key, "order:%s", order_id);
+    cJSON *page = NULL;
+    const fantasy__doc_query q = { FANTASY__COL_TICKETS, key, NULL, NULL, fantasy__ticket_json };
+    fantasy_status st = fantasy__doc_page(park, &q, NULL, FANTASY__ORDER_MAX_QTY, &page);
+    if (st == FANTASY_OK) {
+        *out = cJSON_DetachItemFromObjectCaseSensitive(page, "items");
+        cJSON_Delete(page);
+    }
+    return st;
+}
+
+fantasy_status fantasy__order_json(fantasy_park *park, const cJSON *doc, int64_t version,
+                                   cJSON **out) {
+    cJSON *o = cJSON_Duplicate(doc, 1);
+    cJSON *tickets = NULL;
+    fantasy_status st = o ? FANTASY_OK : fantasy__oom();
+    if (st == FANTASY_OK) {
+        static const char *const internal[] = { "lease_until", "idempotency_key", "refund_key",
+                                                NULL };
+        for (size_t i = 0; internal[i]; i++) {
+            cJSON_DeleteItemFromObjectCaseSensitive(o, internal[i]);
+        }
+        cJSON *pay = cJSON_GetObjectItemCaseSensitive(o, "payment");
+        if (cJSON_IsObject(pay)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(pay, "provider_key");
+        }
+        st = order_tickets(park, fantasy__doc_str(doc, "order_id"), &tickets);
+    }
+    st = st ? st : fantasy__json_put(o, "tickets", tickets);
+    st = st ? st : fantasy__json_put_int(o, "version", version);
+    if (st != FANTASY_OK) {
+        cJSON_Delete(o);
+        return st;
+    }
+    *out = o;
+    return FANTASY_OK;
+}
+
+fantasy_status fantasy__order_set_status(cJSON *doc, const char *status) {
+    return fantasy__doc_set_str(doc, "status", status);
+}
+
+fantasy_status fantasy__order_move(fantasy_park *park, cJSON *doc, int64_t *version,
+                                   const char *status, const char *const *events) {
+    fantasy__batch b;
+    fantasy_status st = fantasy__batch_init(park, &b, 1);
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    st = fantasy__order_set_status(doc, status);
+    st = st ? st : fantasy__batch_order(&b, doc, *version);
+    for (size_t i = 0; events && events[i] && st == FANTASY_OK; i++) {
+        st = fantasy__batch_event(&b, events[i], doc);
+    }
+    st = st ? st : fantasy__batch_apply(&b, version);
+    fantasy__batch_free(&b);
+    if (st == FANTASY_ECONFLICT) {
+        return fantasy__fail(st, "order %s changed meanwhile", fantasy__doc_str(doc, "order_id"));
+    }
+    return st;
+}
+
+void fantasy__order_hold_event(fantasy_park *park, const cJSON *doc, const char *type) {
+    cJSON *p = NULL;
+    if (order_payload(doc, &p) == FANTASY_OK) {
+        /* Derived id: a rerun of the same step writes the same event, not a second one. */
+        (void)fantasy__event_publish(park, type, p, fantasy__doc_str(doc, "order_id"),
+                                     fantasy__doc_int(doc, "created_at"));
+    }
+    cJSON_Delete(p);
+}

@@ -1,0 +1,199 @@
+/* The typed C API of include/fantasy/products.h, over the same handlers as the JSON methods. */
+#include <stdio.h>
+#include <string.h>
+
+#include "fantasy/products.h"
+
+#include "api/method.h"
+#include "core/json.h"
+#include "domain/products/docs.h"
+
+static const fantasy_actor anonymous = { .role = FANTASY_ROLE_NONE, .user_id = "" };
+
+fantasy_status fantasy__sales_typed_call(fantasy_park *park, const fantasy_actor *actor,
+                                         const char *method, cJSON *args, cJSON **result) {
+    *result = NULL;
+    const fantasy__method *m = fantasy__method_find(method);
+    actor = actor ? actor : &anonymous;
+    fantasy_status st = FANTASY_OK;
+    if (!args) {
+        return fantasy__oom();
+    }
+    if (!m || actor->role < FANTASY_ROLE_NONE || actor->role > FANTASY_ROLE_SYSTEM ||
+        !memchr(actor->user_id, '\0', sizeof actor->user_id)) {
+        cJSON_Delete(args);
+        return fantasy__fail(FANTASY_EMISUSE, "%s: bad actor or method", method);
+    }
+    if (!(m->flags & FANTASY__M_PUBLIC) && actor->role < m->min_role) {
+        st = actor->role == FANTASY_ROLE_NONE
+                 ? fantasy__fail(FANTASY_EAUTH, "%s needs a caller", method)
+                 : fantasy__fail(FANTASY_EPERM, "%s needs a higher role", method);
+    }
+    st = st ? st : m->fn(park, actor, args, result);
+    cJSON_Delete(args);
+    return st;
+}
+
+static void copy_str(char *dst, size_t cap, const cJSON *o, const char *name) {
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
+    (void)snprintf(dst, cap, "%s", cJSON_IsString(f) ? f->valuestring : "");
+}
+
+static fantasy_status to_product(fantasy_park *park, const cJSON *r, fantasy_product **out) {
+    fantasy_product *p = fantasy__calloc(&park->alloc, 1, sizeof *p);
+    if (!p) {
+        return fantasy__oom();
+    }
+    copy_str(p->product_id, sizeof p->product_id, r, "product_id");
+    copy_str(p->name, sizeof p->name, r, "name");
+    copy_str(p->type, sizeof p->type, r, "type");
+    copy_str(p->status, sizeof p->status, r, "status");
+    copy_str(p->description, sizeof p->description, r, "description");
+    (void)fantasy__json_money(r, "price", 1, &p->price, NULL);
+    p->stock = fantasy__doc_int(r, "stock");
+    p->available = fantasy__doc_int(r, "available");
+    p->held = fantasy__doc_int(r, "held");
+    p->sold = fantasy__doc_int(r, "sold");
+    p->per_user_limit = fantasy__doc_int(r, "per_user_limit");
+    p->sale_starts_at_ms = fantasy__doc_int(r, "sale_starts_at");
+    p->sale_ends_at_ms = fantasy__doc_int(r, "sale_ends_at");
+    p->version = fantasy__doc_int(r, "version");
+    /* One host-owned block so fantasy_free() needs no park. */
+    *out =
+        (fantasy_product *)(void *)fantasy__out_strndup(&park->alloc, (const char *)p, sizeof *p);
+    fantasy__free(&park->alloc, p);
+    return *out ? FANTASY_OK : fantasy__oom();
+}
+
+static fantasy_status run(fantasy_park *park, const fantasy_actor *actor, const char *method,
+                          cJSON *args, fantasy_product **out) {
+    cJSON *r = NULL;
+    fantasy_status st = fantasy__sales_typed_call(park, actor, method, args, &r);
+    st = st ? st : to_product(park, r, out);
+    cJSON_Delete(r);
+    return st;
+}
+
+static fantasy_status new_args(const fantasy_product_new *in, cJSON **out) {
+    cJSON *a = cJSON_CreateObject();
+    fantasy_status st = a ? FANTASY_OK : fantasy__oom();
+    st = st ? st : fantasy__json_put_str(a, "name", in->name ? in->name : "");
+    st = st ? st : fantasy__json_put_str(a, "type", in->type ? in->type : "");
+    st = st ? st : fantasy__json_put_money(a, "price", &in->price);
+    if (st == FANTASY_OK && in->description) {
+        st = fantasy__json_put_str(a, "description", in->description);
+    }
+    st = st ? st : fantasy__json_put_int(a, "stock", in->stock);
+    st = st ? st : fantasy__json_put_int(a, "per_user_limit", in->per_user_limit);
+    if (st == FANTASY_OK && in->sale_starts_at_ms) {
+        st = fantasy__json_put_int(a, "sale_starts_at", in->sale_starts_at_ms);
+    }
+    if (st == FANTASY_OK && in->sale_ends_at_ms) {
+        st = fantasy__json_put_int(a, "sale_ends_at", in->sale_ends_at_ms);
+    }
+    if (st != FANTASY_OK) {
+        cJSON_Delete(a);
+        return st;
+    }
+    *out = a;
+    return FANTASY_OK;
+}
+
+FANTASY_API fantasy_status fantasy_products_create(fantasy_park *park, const fantasy_actor *actor,
+                                                   const fantasy_product_new *in,
+                                                   fantasy_product **out) {
+    fantasy__error_clear();
+    if (out) {
+        *out = NULL;
+    }
+    FANTASY__CHECK_PARK(park);
+    if (!in || !out) {
+        return fantasy__fail(FANTASY_EMISUSE, "%s: NULL argument", __func__);
+    }
+    cJSON *args = NULL;
+    fantasy_status st = new_args(in, &args);
+    return st ? st : run(park, actor, "products.create", args, out);
+}
+
+static fantasy_status by_id(fantasy_park *park, const fantasy_actor *actor, const char *method,
+                            const char *id, fantasy_product **out) {
+    fantasy__error_clear();
+    if (out) {
+        *out = NULL;
+    }
+    FANTASY__CHECK_PARK(park);
+    if (!id || !out) {
+        return fantasy__fail(FANTASY_EMISUSE, "%s: NULL argument", method);
+    }
+    cJSON *args = cJSON_CreateObject();
+    if (args && fantasy__json_put_str(args, "product_id", id) != FANTASY_OK) {
+        cJSON_Delete(args);
+        args = NULL;
+    }
+    return run(park, actor, method, args, out);
+}
+
+FANTASY_API fantasy_status fantasy_products_open(fantasy_park *park, const fantasy_actor *actor,
+                                                 const char *product_id, fantasy_product **out) {
+    return by_id(park, actor, "products.open", product_id, out);
+}
+
+FANTASY_API fantasy_status fantasy_products_close(fantasy_park *park, const fantasy_actor *actor,
+                                                  const char *product_id, fantasy_product **out) {
+    return by_id(park, actor, "products.close", product_id, out);
+}
+
+FANTASY_API fantasy_status fantasy_products_get(fantasy_park *park, const fantasy_actor *actor,
+                                                const char *product_id, fantasy_product **out) {
+    return by_id(park, actor, "products.get", product_id, out);
+}
+
+static fantasy_status opt_int(cJSON *a, const char *name, const int64_t *v) {
+    return v ? fantasy__json_put_int(a, name, *v) : FANTASY_OK;
+}
+
+static fantasy_status update_args(const fantasy_product_update *in, cJSON **out) {
+    cJSON *a = cJSON_CreateObject();
+    fantasy_status st = a ? FANTASY_OK : fantasy__oom();
+    st = st ? st : fantasy__json_put_str(a, "product_id", in->product_id ? in->product_id : "");
+    st = st ? st : fantasy__json_put_int(a, "version", in->version);
+    if (st == FANTASY_OK && in->name) {
+        st = fantasy__json_put_str(a, "name", in->name);
+    }
+    if (st == FANTASY_OK && in->description) {
+        st = fantasy__json_put_str(a, "description", in->description);
+    }
+    if (st == FANTASY_OK && in->price) {
+        st = fantasy__json_put_money(a, "price", in->price);
+    }
+    st = st ? st : opt_int(a, "stock", in->stock);
+    st = st ? st : opt_int(a, "per_user_limit", in->per_user_limit);
+    st = st ? st : opt_int(a, "sale_starts_at", in->sale_starts_at_ms);
+    st = st ? st : opt_int(a, "sale_ends_at", in->sale_ends_at_ms);
+    if (st != FANTASY_OK) {
+        cJSON_Delete(a);
+        return st;
+    }
+    *out = a;
+    return FANTASY_OK;
+}
+
+FANTASY_API fantasy_status fantasy_products_update(fantasy_park *park, const fantasy_actor *actor,
+                                                   const fantasy_product_update *in,
+                                                   fantasy_product **out) {
+    fantasy__error_clear();
+    if (out) {
+        *out = NULL;
+    }
+    FANTASY__CHECK_PARK(park);
+    if (!in || !out) {
+        return fantasy__fail(FANTASY_EMISUSE, "%s: NULL argument", __func__);
+    }
+    cJSON *args = NULL;
+    fantasy_status st = update_args(in, &args);
+    return st ? st : run(park, actor, "products.update", args, out);
+}
+
+FANTASY_API void fantasy_product_free(fantasy_product *product) {
+    fantasy_free(product);
+}
