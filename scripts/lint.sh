@@ -3,6 +3,7 @@
 # .clang-tidy on the library, the CLI and the tests. Any finding fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
 build=${1:-build/lint}
 cmake -S . -B "$build" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 cmake --build "$build" -j "${JOBS:-$(nproc)}" >/dev/null # generated headers for the tidy run
