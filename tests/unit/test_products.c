@@ -50,6 +50,15 @@ static void test_create_is_draft_and_manager_only(void **state) {
     assert_int_equal(fx_call(w->park, "products.get", a, w->user.access, NULL), FANTASY_ENOTFOUND);
     assert_int_equal(fx_call(w->park, "products.get", a, NULL, NULL), FANTASY_ENOTFOUND);
     assert_int_equal(fx_call(w->park, "products.get", a, w->mgr.access, NULL), FANTASY_OK);
+    /* Absent optional fields come back as null. */
+    assert_int_equal(fx_call(w->park, "products.create",
+                             "{\"name\":\"Pass\",\"type\":\"MEMBERSHIP\",\"price\":{\"amount\":1,"
+                             "\"currency\":\"KRW\"},\"stock\":-1}",
+                             w->mgr.access, &r),
+                     FANTASY_OK);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "description")));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r, "sale_starts_at")));
+    cJSON_Delete(r);
 }
 
 static void test_bad_arguments(void **state) {

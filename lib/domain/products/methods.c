@@ -84,7 +84,8 @@ static fantasy_status new_doc(fantasy_park *park, const cJSON *args, cJSON **out
     st = st ? st : fantasy__json_put_str(doc, "type", type);
     st = st ? st : fantasy__json_put_str(doc, "status", "DRAFT");
     st = st ? st : fantasy__json_put_money(doc, "price", &price);
-    st = st ? st : fantasy__json_put_str(doc, "description", "");
+    /* absent optional fields are null (API.md) */
+    st = st ? st : fantasy__json_put_null(doc, "description");
     st = st ? st : fantasy__json_put_int(doc, "stock", stock);
     st = st ? st : fantasy__json_put_int(doc, "per_user_limit", 0);
     st = st ? st : fantasy__json_put_null(doc, "sale_starts_at");
