@@ -9,10 +9,30 @@
 #include "core/alloc.h"
 #include "core/error.h"
 
+/* 1 when a JSON string in `text` holds the escape \u0000: cJSON would cut the string there, so
+ * "pass\u0000word" would silently read as "pass". Walks escapes so "\\u0000" is not a match. */
+static int has_escaped_nul(const char *text) {
+    for (const char *p = text; *p; p++) {
+        if (*p != '\\') {
+            continue;
+        }
+        if (p[1] == 'u' && strncmp(p + 2, "0000", 4) == 0) {
+            return 1;
+        }
+        if (p[1] != '\0') {
+            p++; /* skip the escaped character, so an escaped backslash is not read twice */
+        }
+    }
+    return 0;
+}
+
 fantasy_status fantasy__json_parse_object(const char *text, cJSON **out) {
     *out = NULL;
     if (!text || text[0] == '\0') {
         text = "{}";
+    }
+    if (has_escaped_nul(text)) {
+        return fantasy__fail(FANTASY_EINVAL, "strings must not contain \\u0000");
     }
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithOpts(text, &end, 1);

@@ -89,6 +89,14 @@ static void bad_requests_are_errors_not_crashes(void **state) {
     expect_call_error(park, "park.advance_clock", "{\"ms\":-1}", FANTASY_EINVAL);
     expect_call_error(park, "park.advance_clock", "{\"ms\":9007199254740992}", FANTASY_EINVAL);
     expect_call_error(park, "park.stats", "{\"as_user_id\":\"x\"}", FANTASY_EINVAL);
+    /* An escaped NUL would silently cut a string short: refused. An escaped backslash followed
+     * by "u0000" is ordinary text. */
+    expect_call_error(park, "park.advance_clock", "{\"ms\":1,\"x\":\"a\\u0000b\"}", FANTASY_EINVAL);
+    char *ok = NULL;
+    assert_int_equal(
+        fantasy_call_system(park, "park.advance_clock", "{\"ms\":1,\"x\":\"a\\\\u0000\"}", &ok),
+        FANTASY_OK);
+    fantasy_free(ok);
     char *out = NULL;
     assert_int_equal(fantasy_call_system(park, NULL, "{}", &out), FANTASY_EMISUSE);
     assert_error_json(out, FANTASY_EMISUSE);
