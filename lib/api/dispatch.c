@@ -85,6 +85,27 @@ static fantasy_status caller_actor(fantasy_park *park, cJSON *args, const char *
     return fantasy__auth_token_actor(park, token, actor);
 }
 
+fantasy_status fantasy__call_as(fantasy_park *park, const fantasy_actor *actor, const char *method,
+                                const cJSON *args, cJSON **result) {
+    static const fantasy_actor anonymous = { .role = FANTASY_ROLE_NONE, .user_id = "" };
+    *result = NULL;
+    actor = actor ? actor : &anonymous;
+    if (actor->role < FANTASY_ROLE_NONE || actor->role > FANTASY_ROLE_SYSTEM ||
+        !memchr(actor->user_id, '\0', sizeof actor->user_id)) {
+        return fantasy__fail(FANTASY_EMISUSE, "%s: actor is not one the library made", method);
+    }
+    const fantasy__method *m = fantasy__method_find(method);
+    if (!m) {
+        return fantasy__fail(FANTASY_ENOTFOUND, "unknown method '%s'", method);
+    }
+    fantasy_status st = check_role(m, actor);
+    if (st == FANTASY_OK && (m->flags & FANTASY__M_ACTS_FOR_USER) && actor->user_id[0] == '\0') {
+        st = fantasy__fail(FANTASY_EINVAL, "%s acts for a user: use fantasy_actor_as_user()",
+                           method);
+    }
+    return st == FANTASY_OK ? m->fn(park, actor, args, result) : st;
+}
+
 static fantasy_status run_method(fantasy_park *park, const fantasy__method *m, cJSON *args,
                                  const char *token, int system, cJSON **result) {
     fantasy_actor actor;

@@ -41,6 +41,12 @@ extern const fantasy__method fantasy__orders_methods[];
 /* Find a method by name across every table; NULL when unknown. */
 const fantasy__method *fantasy__method_find(const char *name);
 
+/* The typed C API's door: run `method` for an actor the host already holds, under the same role
+ * rule as fantasy_call (NULL actor: anonymous; a method acting for a user needs a user actor).
+ * `args` stays the caller's. */
+fantasy_status fantasy__call_as(fantasy_park *park, const fantasy_actor *actor, const char *method,
+                                const cJSON *args, cJSON **result);
+
 /* Turn an access token into an actor (the accounts domain). FANTASY_EAUTH for a bad token,
  * FANTASY_EEXPIRED for an expired one. */
 fantasy_status fantasy__auth_token_actor(fantasy_park *park, const char *token, fantasy_actor *out);

@@ -45,10 +45,4 @@ fantasy_status fantasy__attraction_object(const cJSON *doc, int64_t version, cJS
  * (lib/domain/queues). */
 fantasy_status fantasy__queues_cancel_ride(fantasy_park *park, const char *ride_id);
 
-/* Run a JSON method for a typed entry point with the dispatcher's caller rules (NULL actor:
- * anonymous): EAUTH when anonymous on a non-public method, EPERM below its role, EINVAL for an
- * actor without a user on a method that acts for one. */
-fantasy_status fantasy__typed_call(fantasy_park *park, const fantasy_actor *actor,
-                                   const char *method, const cJSON *args, cJSON **result);
-
 #endif

@@ -12,30 +12,6 @@
 #include "core/park_internal.h"
 #include "domain/attractions/attraction.h"
 
-fantasy_status fantasy__typed_call(fantasy_park *park, const fantasy_actor *actor,
-                                   const char *method, const cJSON *args, cJSON **result) {
-    static const fantasy_actor anonymous = { .role = FANTASY_ROLE_NONE, .user_id = "" };
-    actor = actor ? actor : &anonymous;
-    if (!memchr(actor->user_id, '\0', sizeof actor->user_id) || actor->role > FANTASY_ROLE_SYSTEM) {
-        return fantasy__fail(FANTASY_EMISUSE, "actor is not one the library made");
-    }
-    const fantasy__method *m = fantasy__method_find(method);
-    if (!m) {
-        return fantasy__fail(FANTASY_ENOTFOUND, "unknown method %s", method);
-    }
-    if (!(m->flags & FANTASY__M_PUBLIC) && actor->role == FANTASY_ROLE_NONE) {
-        return fantasy__fail(FANTASY_EAUTH, "%s needs a signed-in caller", method);
-    }
-    if (!(m->flags & FANTASY__M_PUBLIC) && actor->role < m->min_role) {
-        return fantasy__fail(FANTASY_EPERM, "%s needs a higher role", method);
-    }
-    if ((m->flags & FANTASY__M_ACTS_FOR_USER) && actor->user_id[0] == '\0') {
-        return fantasy__fail(FANTASY_EINVAL, "%s acts for a user: use fantasy_actor_as_user()",
-                             method);
-    }
-    return m->fn(park, actor, args, result);
-}
-
 static void copy_str(const cJSON *o, const char *name, char *out, size_t cap) {
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
     (void)snprintf(out, cap, "%s", cJSON_IsString(f) ? f->valuestring : "");
@@ -88,7 +64,7 @@ static fantasy_status run(fantasy_park *park, const fantasy_actor *actor, const 
                           cJSON *args, fantasy_attraction **out) {
     cJSON *result = NULL;
     fantasy_status st =
-        args ? fantasy__typed_call(park, actor, method, args, &result) : fantasy__oom();
+        args ? fantasy__call_as(park, actor, method, args, &result) : fantasy__oom();
     if (st == FANTASY_OK && out) {
         st = to_struct(park, result, out);
     }

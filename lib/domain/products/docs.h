@@ -55,8 +55,7 @@ typedef struct fantasy__doc_query {
 fantasy_status fantasy__doc_page(fantasy_park *park, const fantasy__doc_query *q,
                                  const char *cursor, int64_t limit, cJSON **result);
 
-/* The typed API's entry: check the park and the actor, apply the method's role rule, then run
- * its handler on `args` (taken). `actor` NULL is anonymous. */
+/* fantasy__call_as that takes `args` (NULL: they could not be built → FANTASY_ENOMEM). */
 fantasy_status fantasy__sales_typed_call(fantasy_park *park, const fantasy_actor *actor,
                                          const char *method, cJSON *args, cJSON **result);
 

@@ -8,28 +8,13 @@
 #include "core/json.h"
 #include "domain/products/docs.h"
 
-static const fantasy_actor anonymous = { .role = FANTASY_ROLE_NONE, .user_id = "" };
-
 fantasy_status fantasy__sales_typed_call(fantasy_park *park, const fantasy_actor *actor,
                                          const char *method, cJSON *args, cJSON **result) {
     *result = NULL;
-    const fantasy__method *m = fantasy__method_find(method);
-    actor = actor ? actor : &anonymous;
-    fantasy_status st = FANTASY_OK;
     if (!args) {
         return fantasy__oom();
     }
-    if (!m || actor->role < FANTASY_ROLE_NONE || actor->role > FANTASY_ROLE_SYSTEM ||
-        !memchr(actor->user_id, '\0', sizeof actor->user_id)) {
-        cJSON_Delete(args);
-        return fantasy__fail(FANTASY_EMISUSE, "%s: bad actor or method", method);
-    }
-    if (!(m->flags & FANTASY__M_PUBLIC) && actor->role < m->min_role) {
-        st = actor->role == FANTASY_ROLE_NONE
-                 ? fantasy__fail(FANTASY_EAUTH, "%s needs a caller", method)
-                 : fantasy__fail(FANTASY_EPERM, "%s needs a higher role", method);
-    }
-    st = st ? st : m->fn(park, actor, args, result);
+    fantasy_status st = fantasy__call_as(park, actor, method, args, result);
     cJSON_Delete(args);
     return st;
 }

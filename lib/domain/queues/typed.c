@@ -4,6 +4,7 @@
 
 #include "fantasy/queues.h"
 
+#include "api/method.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/park_internal.h"
@@ -60,7 +61,7 @@ static fantasy_status run(fantasy_park *park, const fantasy_actor *actor, const 
     fantasy_status st =
         args && cJSON_AddStringToObject(args, field, id) ? FANTASY_OK : fantasy__oom();
     if (st == FANTASY_OK) {
-        st = fantasy__typed_call(park, actor, method, args, result);
+        st = fantasy__call_as(park, actor, method, args, result);
     }
     cJSON_Delete(args);
     return st;
@@ -102,7 +103,7 @@ FANTASY_API fantasy_status fantasy_queues_join(fantasy_park *park, const fantasy
                             ? FANTASY_OK
                             : fantasy__oom();
     if (st == FANTASY_OK) {
-        st = fantasy__typed_call(park, actor, "queues.join", args, &result);
+        st = fantasy__call_as(park, actor, "queues.join", args, &result);
     }
     cJSON_Delete(args);
     return one_entry(park, st, result, out);
