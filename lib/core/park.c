@@ -1,8 +1,6 @@
 /* The park handle: open (build or adopt every port), close, clock and ids. */
 #include <string.h>
 
-#include <openssl/rand.h>
-
 #include "fantasy/fantasy.h"
 
 #include "core/backends.h"
@@ -10,6 +8,7 @@
 #include "core/clock.h"
 #include "core/conf_internal.h"
 #include "core/park_internal.h"
+#include "core/secret.h"
 #include "core/worker.h"
 #include "fantasy_build_config.h"
 
@@ -92,12 +91,8 @@ static fantasy_status init_secret(fantasy_park *p) {
     if (p->settings.auth_secret_len > 0) {
         return FANTASY_OK;
     }
-    /* A memory park without auth.secret signs with a random key: its tokens die with it. */
-    if (RAND_bytes(p->settings.auth_secret, 32) != 1) {
-        return fantasy__fail(FANTASY_EBACKEND, "park: RAND_bytes failed for auth.secret");
-    }
-    p->settings.auth_secret_len = 32;
-    return FANTASY_OK;
+    return fantasy__secret_load_or_create(&p->records, &p->alloc, p->settings.auth_secret,
+                                          &p->settings.auth_secret_len);
 }
 
 static void park_free(fantasy_park *p) {
@@ -137,10 +132,10 @@ FANTASY_API fantasy_status fantasy_park_open(const fantasy_conf *conf, fantasy_p
         fantasy__worker_init(&p->worker);
         st = fantasy__subs_init(&p->subs);
         if (st == FANTASY_OK) {
-            st = init_secret(p);
+            st = setup_ports(p, conf);
         }
         if (st == FANTASY_OK) {
-            st = setup_ports(p, conf);
+            st = init_secret(p);
         }
         p->magic = FANTASY__PARK_LIVE;
         if (st != FANTASY_OK) {
