@@ -12,7 +12,7 @@
 
 #define SECRET_COLLECTION "park_meta"
 #define SECRET_ID         "auth_secret"
-#define SECRET_BYTES      32
+#define SECRET_BYTES      ((size_t)32)
 #define SECRET_PREFIX     "{\"secret_hex\":\""
 
 static const char hex_digits[] = "0123456789abcdef";
@@ -54,13 +54,14 @@ static fantasy_status create_secret(const fantasy_record_store *rs, unsigned cha
     }
     char doc[sizeof SECRET_PREFIX + 2 * SECRET_BYTES + 3];
     size_t n = strlen(SECRET_PREFIX);
-    memcpy(doc, SECRET_PREFIX, n);
+    memcpy(doc, SECRET_PREFIX, n + 1);
     for (size_t i = 0; i < SECRET_BYTES; i++) {
         doc[n++] = hex_digits[key[i] >> 4];
         doc[n++] = hex_digits[key[i] & 15];
     }
-    memcpy(doc + n, "\"}", 3);
-    n += 2;
+    doc[n++] = '"';
+    doc[n++] = '}';
+    doc[n] = '\0';
     const fantasy_record_op op = { .kind = FANTASY_OP_PUT,
                                    .mode = FANTASY_WRITE_CREATE,
                                    .collection = SECRET_COLLECTION,

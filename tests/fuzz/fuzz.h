@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer fixes this name.
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A broken promise of the library: crash so both libFuzzer and ctest report the input. */

@@ -41,6 +41,7 @@ static void check_result(fantasy_status st, char *json) {
     fantasy_free(json);
 }
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer fixes this name.
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = malloc(size + 1);
     if (!text) {

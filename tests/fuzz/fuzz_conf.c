@@ -7,6 +7,7 @@
 
 #include "fuzz/fuzz.h"
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer fixes this name.
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = malloc(size + 1);
     if (!text) {

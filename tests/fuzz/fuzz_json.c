@@ -30,6 +30,7 @@ static void read_fields(const cJSON *obj) {
     FUZZ_REQUIRE(st != FANTASY_OK || (limit >= 1 && limit <= 100));
 }
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer fixes this name.
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *text = malloc(size + 1);
     if (!text) {
