@@ -9,6 +9,8 @@
  * count WAITING entries only. The naive baseline is a plain array in join order: position = WAITING
  * entries before it + 1, people ahead = sum of their party sizes. Library and baseline are checked
  * against each other before timing. BENCH_SECONDS (default 0.3) is the time per lookup measurement.
+ * Each row is also printed as a machine-readable line for bench/run.sh, tab-separated: BENCH,
+ * benchmark, backend, threads, ops_per_s, baseline_name, baseline_ops_per_s.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,7 +87,7 @@ static double bench_seconds(void) {
 }
 
 static int fail(const char *what, const char *detail) {
-    fprintf(stderr, "bench_queues: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    (void)fprintf(stderr, "bench_queues: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
     return 1;
 }
 
@@ -179,8 +181,8 @@ static int verify(lookup_fn fn, void *ctx, bench_queue *q) {
         }
         (void)naive_position(q, i, &p2, &a2);
         if (p1 != p2 || (a1 >= 0 && a1 != a2)) {
-            fprintf(stderr, "entry %zu: library %lld/%lld, naive %lld/%lld\n", i, (long long)p1,
-                    (long long)a1, (long long)p2, (long long)a2);
+            (void)fprintf(stderr, "entry %zu: library %lld/%lld, naive %lld/%lld\n", i,
+                          (long long)p1, (long long)a1, (long long)p2, (long long)a2);
             return fail("position mismatch", q->entry_ids[i]);
         }
     }
@@ -312,7 +314,7 @@ static int sys_call(fantasy_park *park, const char *method, const char *args, co
         rc = json_str(res, key, out, cap);
     }
     if (rc != 0) {
-        fprintf(stderr, "%s %s -> %s\n", method, args, res ? res : "(null)");
+        (void)fprintf(stderr, "%s %s -> %s\n", method, args, res ? res : "(null)");
     }
     fantasy_free(res);
     return rc ? fail("call failed", method) : 0;
@@ -408,7 +410,7 @@ static int json_run(fantasy_park *park, bench_queue *q, result_row *row) {
     double t0 = now_s();
     int rc = create_users(park, q);
     if (rc == 0) {
-        fprintf(stderr, "json %zu: %zu users created in %.1f s\n", q->n, q->n, now_s() - t0);
+        (void)fprintf(stderr, "json %zu: %zu users created in %.1f s\n", q->n, q->n, now_s() - t0);
         rc = create_ride(park, ride_id);
     }
     if (rc == 0) {
@@ -448,11 +450,20 @@ static void print_header(void) {
            "naive/s", "lib ns/op", "naive ns/op", "ratio lib/naive");
 }
 
+/* The runner's line: one position-lookup measurement beside the naive scan, single-threaded. */
+static void print_bench_line(const result_row *r) {
+    int store = strcmp(r->layer, "store") == 0;
+    printf("BENCH\t%s, %zu entries\tmemory\t1\t%.0f\tnaive scan\t%.0f\n",
+           store ? "queue position (store)" : "queues.get position (JSON)", r->n, r->lookups_per_s,
+           r->naive_per_s);
+}
+
 static void print_row(const result_row *r) {
     printf("%-6s %8zu %12.0f %14.0f %14.0f %12.0f %12.0f %14.2f\n", r->layer, r->n, r->joins_per_s,
            r->lookups_per_s, r->naive_per_s, 1e9 / r->lookups_per_s, 1e9 / r->naive_per_s,
            r->lookups_per_s / r->naive_per_s);
-    fflush(stdout);
+    print_bench_line(r);
+    (void)fflush(stdout);
 }
 
 int main(void) {

@@ -1,12 +1,5 @@
 #!/usr/bin/env bash
-# Build in Release and run every benchmark in bench/ (each prints its table with ratios).
+# The benchmarks: bench/run.sh builds them in Release, runs each beside its baseline and prints
+# one table. Arguments pass through (e.g. --out FILE); see bench/run.sh.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DFANTASY_BUILD_TESTS=OFF >/dev/null
-cmake --build build/bench -j "${JOBS:-$(nproc)}" >/dev/null
-for b in build/bench/bench/bench_*; do
-    [ -x "$b" ] || continue
-    echo "== $(basename "$b")"
-    "$b"
-done
+exec bash "$(dirname "$0")/../bench/run.sh" "$@"

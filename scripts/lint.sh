@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Static checks CI runs: clang-format (no diff) and clang-tidy-14 with the repository's
-# .clang-tidy on the library, the CLI and the tests. Any finding fails.
+# Static checks CI runs: clang-format (no diff), clang-tidy-14 with the repository's .clang-tidy
+# on the library, the CLI and the tests, and Doxygen over the public headers (the `docs` target,
+# whose doc warnings are errors). Any finding fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -11,4 +12,6 @@ git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
 git ls-files 'lib/*.c' 'tools/*.c' 'tests/*.c' |
     xargs -P "${JOBS:-$(nproc)}" -n 8 clang-tidy-14 -p "$build" --quiet 2>&1 |
     { ! grep -E '(error|warning):' | grep -v '^/usr/'; }
+# The API reference: doxygen prints each warning (file:line) and the target fails on any.
+cmake --build "$build" --target docs
 echo "lint: clean"

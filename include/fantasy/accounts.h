@@ -1,6 +1,6 @@
 /**
  * @file accounts.h
- * @brief Accounts, roles and tokens: the typed form of the `accounts.*` JSON methods.
+ * @brief Accounts, roles and tokens: the typed form of the `accounts` JSON methods.
  *
  * Each function mirrors one method of API.md and applies the same caller rules, so
  * `fantasy_accounts_get(park, actor, id, &user)` behaves like `accounts.get` called by `actor`.
@@ -30,28 +30,29 @@ FANTASY_BEGIN_DECLS
 
 /** An account as callers see it (API.md `user`). Never holds the password or its hash. */
 typedef struct fantasy_user {
-    char user_id[FANTASY_ID_MAX];
+    char user_id[FANTASY_ID_MAX];  /**< the account's id */
     char username[FANTASY_ID_MAX]; /**< as given at signup; unique ignoring case */
     char name[FANTASY_NAME_MAX];   /**< "" when absent */
     char email[FANTASY_EMAIL_MAX]; /**< "" when absent */
     char slack_id[FANTASY_ID_MAX]; /**< "" when absent; where the user's notifications go */
     fantasy_role role;             /**< USER, MANAGER or MASTER */
     int blocked;                   /**< non-zero: cannot log in, tokens refused */
-    int64_t created_at_ms;
+    int64_t created_at_ms;         /**< signup time on the park clock */
 } fantasy_user;
 
 /** A token pair (API.md `tokens`). Expiry times are ms since the epoch on the park clock. */
 typedef struct fantasy_tokens {
-    char access_token[FANTASY_TOKEN_MAX];
-    char refresh_token[FANTASY_TOKEN_MAX];
-    int64_t access_expires_at_ms;
-    int64_t refresh_expires_at_ms;
+    char access_token[FANTASY_TOKEN_MAX];  /**< short-lived: pass it to fantasy_auth_verify() */
+    char refresh_token[FANTASY_TOKEN_MAX]; /**< single use: trade it with fantasy_accounts_refresh()
+                                            */
+    int64_t access_expires_at_ms;          /**< when the access token stops working */
+    int64_t refresh_expires_at_ms;         /**< when the refresh token stops working */
 } fantasy_tokens;
 
 /** One page of fantasy_accounts_list(). */
 typedef struct fantasy_user_page {
     fantasy_user *items; /**< `n` users, oldest first; part of the page's one allocation */
-    size_t n;
+    size_t n;            /**< number of users in `items` */
     char next_cursor[FANTASY_ID_MAX]; /**< "" when this page reaches the end */
 } fantasy_user_page;
 
@@ -68,15 +69,16 @@ typedef struct fantasy_account_new {
 /** What fantasy_accounts_update() changes; NULL leaves a field as it is. */
 typedef struct fantasy_account_update {
     const char *current_password; /**< required when `password` is set */
-    const char *name;
-    const char *email;
-    const char *slack_id;
-    const char *password; /**< the new password */
+    const char *name;             /**< 1–100 characters */
+    const char *email;            /**< the new email address */
+    const char *slack_id;         /**< unique among live accounts */
+    const char *password;         /**< the new password */
 } fantasy_account_update;
 
 /**
  * Turn an access token into an actor: signature (HS256 only), type, expiry on the park clock,
  * then the account's token epoch and blocked flag.
+ * @param park an open park.
  * @param access_token an access token from login, refresh or a password change.
  * @param out the actor (user id and current role); zeroed on failure.
  * @return FANTASY_OK; FANTASY_EAUTH (malformed, tampered, another park's, a refresh token,
@@ -89,6 +91,8 @@ FANTASY_API fantasy_status fantasy_auth_verify(fantasy_park *park, const char *a
 
 /**
  * The host acting for a user (the typed `as_user_id`), with that user's current role.
+ * @param park an open park.
+ * @param user_id the user to act for.
  * @param out zeroed on failure.
  * @return FANTASY_OK; FANTASY_EINVAL (not a user id); FANTASY_ENOTFOUND (unknown or deleted);
  *         FANTASY_EPERM (the user is blocked); FANTASY_EMISUSE; FANTASY_EBACKEND.
@@ -99,6 +103,7 @@ FANTASY_API fantasy_status fantasy_actor_as_user(fantasy_park *park, const char 
 
 /**
  * `accounts.signup`: anyone opens a USER account.
+ * @param park an open park.
  * @param actor may be NULL (anonymous).
  * @param in borrowed; `role` is ignored.
  * @param out the new user; free with fantasy_user_free().
@@ -123,7 +128,10 @@ FANTASY_API fantasy_status fantasy_accounts_create(fantasy_park *park, const fan
 
 /**
  * `accounts.login`: check the password and open a session.
+ * @param park an open park.
  * @param actor may be NULL.
+ * @param username as given at signup, any case.
+ * @param password the account's password.
  * @param tokens the new pair; free with fantasy_tokens_free().
  * @param user may be NULL; else the account, freed with fantasy_user_free().
  * @return FANTASY_OK; FANTASY_EAUTH (unknown username or wrong password — one message for both
@@ -138,6 +146,9 @@ FANTASY_API fantasy_status fantasy_accounts_login(fantasy_park *park, const fant
 /**
  * `accounts.refresh`: trade a refresh token for a new pair. The old refresh token is spent;
  * presenting a spent one again revokes every token of its user.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
+ * @param refresh_token a refresh token from login, refresh or a password change.
  * @param out the new pair; free with fantasy_tokens_free().
  * @return FANTASY_OK; FANTASY_EAUTH (bad, revoked, spent or an access token);
  *         FANTASY_EEXPIRED; FANTASY_ECONFLICT (the account kept changing; retry);
@@ -159,6 +170,8 @@ FANTASY_API fantasy_status fantasy_accounts_logout(fantasy_park *park, const fan
 
 /**
  * `accounts.me`: the actor's own account.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
  * @param out free with fantasy_user_free().
  * @return FANTASY_OK; FANTASY_EAUTH; FANTASY_EINVAL (system actor); FANTASY_ENOTFOUND;
  *         FANTASY_EMISUSE; FANTASY_ENOMEM; FANTASY_EBACKEND.
@@ -169,6 +182,9 @@ FANTASY_API fantasy_status fantasy_accounts_me(fantasy_park *park, const fantasy
 
 /**
  * `accounts.get`: one account; a USER sees only their own.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
+ * @param user_id the account's id.
  * @param out free with fantasy_user_free().
  * @return FANTASY_OK; FANTASY_EAUTH; FANTASY_EINVAL (malformed id); FANTASY_ENOTFOUND (unknown,
  *         deleted, or another user's account asked by a USER); FANTASY_EMISUSE; FANTASY_ENOMEM;
@@ -180,6 +196,8 @@ FANTASY_API fantasy_status fantasy_accounts_get(fantasy_park *park, const fantas
 
 /**
  * `accounts.list` (MANAGER): live accounts, oldest first.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
  * @param role FANTASY_ROLE_NONE for every role, else only that one.
  * @param cursor NULL or "" from the start, else a page's `next_cursor`.
  * @param limit 1–100, or 0 for the default 20.
@@ -195,6 +213,9 @@ FANTASY_API fantasy_status fantasy_accounts_list(fantasy_park *park, const fanta
 /**
  * `accounts.update`: change the actor's own name, email, slack_id or password. A password change
  * needs `current_password`, revokes every earlier token and returns a fresh pair.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
+ * @param in borrowed; NULL fields stay as they are.
  * @param user free with fantasy_user_free().
  * @param tokens may be NULL; set (free with fantasy_tokens_free()) only when the password
  *        changed, else NULL.
@@ -210,6 +231,10 @@ FANTASY_API fantasy_status fantasy_accounts_update(fantasy_park *park, const fan
 
 /**
  * `accounts.set_role` (MASTER): change a role; revokes the user's tokens when it changes.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
+ * @param user_id the account to change.
+ * @param role FANTASY_ROLE_USER, FANTASY_ROLE_MANAGER or FANTASY_ROLE_MASTER.
  * @param out free with fantasy_user_free().
  * @return FANTASY_OK; FANTASY_EAUTH; FANTASY_EPERM; FANTASY_EINVAL; FANTASY_ENOTFOUND;
  *         FANTASY_ECONFLICT; FANTASY_EMISUSE; FANTASY_ENOMEM; FANTASY_EBACKEND.
@@ -223,6 +248,10 @@ FANTASY_API fantasy_status fantasy_accounts_set_role(fantasy_park *park, const f
  * `accounts.set_blocked` (MANAGER): block or unblock. A caller acts only on roles below its own
  * and never on a MASTER (the host may). Blocking revokes the user's tokens; unblocking lets the
  * user log in again but revives no token.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
+ * @param user_id the account to change.
+ * @param blocked non-zero blocks, zero unblocks.
  * @param out free with fantasy_user_free().
  * @return FANTASY_OK; FANTASY_EAUTH; FANTASY_EPERM (role rule or hierarchy); FANTASY_EINVAL;
  *         FANTASY_ENOTFOUND; FANTASY_ECONFLICT; FANTASY_EMISUSE; FANTASY_ENOMEM;
@@ -237,6 +266,9 @@ FANTASY_API fantasy_status fantasy_accounts_set_blocked(fantasy_park *park,
 /**
  * `accounts.delete`: soft-delete an account, revoking its tokens and freeing its username and
  * slack_id. Users delete themselves with their password; a MASTER or the host deletes anyone.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
+ * @param user_id the account to delete.
  * @param password required when the actor deletes its own account.
  * @return FANTASY_OK; FANTASY_EAUTH (anonymous, password missing or wrong); FANTASY_EPERM (a
  *         MANAGER deleting someone else); FANTASY_ENOTFOUND (unknown, deleted, or another user's

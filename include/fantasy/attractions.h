@@ -1,6 +1,6 @@
 /**
  * @file attractions.h
- * @brief Attractions and hashtags: the typed form of the `attractions.*` JSON methods.
+ * @brief Attractions and hashtags: the typed form of the `attractions` JSON methods.
  *
  * Each function mirrors one method of API.md with the same caller rules: writes need a MANAGER
  * (FANTASY_EAUTH when `actor` is NULL, i.e. anonymous; FANTASY_EPERM below MANAGER), reads are
@@ -27,8 +27,8 @@ FANTASY_BEGIN_DECLS
 
 /** An attraction as callers see it (API.md `attraction`). */
 typedef struct fantasy_attraction {
-    char attraction_id[FANTASY_ID_MAX];
-    char name[FANTASY_ATTRACTION_NAME_MAX];
+    char attraction_id[FANTASY_ID_MAX];            /**< the attraction's id */
+    char name[FANTASY_ATTRACTION_NAME_MAX];        /**< display name */
     char type[8];                                  /**< "RIDE" or "AREA" */
     char status[8];                                /**< "OPEN", "PAUSED" or "CLOSED" */
     char description[FANTASY_ATTRACTION_DESC_MAX]; /**< "" when absent */
@@ -39,9 +39,9 @@ typedef struct fantasy_attraction {
     int64_t capacity_per_cycle; /**< rides only; 0 for an AREA */
     int64_t cycle_seconds;      /**< rides only; 0 for an AREA */
     char hashtags[FANTASY_ATTRACTION_TAGS_MAX][FANTASY_TAG_MAX]; /**< normalized */
-    size_t n_hashtags;
-    int64_t version;
-    int64_t created_at_ms;
+    size_t n_hashtags;     /**< how many of `hashtags` are set */
+    int64_t version;       /**< 1 at creation, +1 per update; pass it back to update */
+    int64_t created_at_ms; /**< creation time on the park clock */
 } fantasy_attraction;
 
 /** What attractions.create takes. Zero-initialize, then fill in. */
@@ -56,7 +56,7 @@ typedef struct fantasy_attraction_new {
     int64_t capacity_per_cycle;  /**< RIDE: required ≥ 1; AREA: 0 */
     int64_t cycle_seconds;       /**< RIDE: required ≥ 1; AREA: 0 */
     const char *const *hashtags; /**< normalized on write; may be NULL when n_hashtags is 0 */
-    size_t n_hashtags;
+    size_t n_hashtags;           /**< how many `hashtags` there are (at most 20) */
 } fantasy_attraction_new;
 
 /** Free an attraction; NULL is a no-op. @thread any */
@@ -64,6 +64,7 @@ FANTASY_API void fantasy_attraction_free(fantasy_attraction *a);
 
 /**
  * `attractions.create`: a new attraction, status OPEN, version 1.
+ * @param park an open park.
  * @param actor the caller (NULL: anonymous).
  * @param in borrowed.
  * @param out the attraction; free with fantasy_attraction_free().
@@ -79,6 +80,9 @@ FANTASY_API fantasy_status fantasy_attractions_create(fantasy_park *park,
 
 /**
  * `attractions.get`: anyone.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
+ * @param attraction_id the attraction's id.
  * @param out free with fantasy_attraction_free().
  * @return FANTASY_OK; FANTASY_ENOTFOUND (unknown or deleted); FANTASY_EMISUSE; FANTASY_ENOMEM;
  *         FANTASY_EBACKEND.
@@ -90,6 +94,9 @@ FANTASY_API fantasy_status fantasy_attractions_get(fantasy_park *park, const fan
 
 /**
  * `attractions.set_status`.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
+ * @param attraction_id the attraction's id.
  * @param status "OPEN", "PAUSED" or "CLOSED".
  * @param out may be NULL; else the updated attraction.
  * @return FANTASY_OK; FANTASY_EINVAL (unknown status); FANTASY_ENOTFOUND; FANTASY_EAUTH;

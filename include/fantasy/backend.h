@@ -26,6 +26,7 @@ FANTASY_BEGIN_DECLS
 /* Allocator                                                                                   */
 /* ------------------------------------------------------------------------------------------ */
 
+/** The newest ::fantasy_allocator version these headers know; new methods bump it. */
 #define FANTASY_ALLOCATOR_VERSION 1
 
 /**
@@ -34,13 +35,14 @@ FANTASY_BEGIN_DECLS
  * OpenSSL. `realloc` and `free` receive pointers this allocator returned, or NULL.
  */
 typedef struct fantasy_allocator {
-    unsigned version;
-    void *self;
-    void *(*alloc)(void *self, size_t size);
-    void *(*realloc)(void *self, void *ptr, size_t size);
-    void (*free)(void *self, void *ptr);
+    unsigned version; /**< FANTASY_ALLOCATOR_VERSION of the header it was built against; first */
+    void *self;       /**< the implementation's state, passed to every method */
+    void *(*alloc)(void *self, size_t size); /**< like malloc(); NULL when out of memory */
+    void *(*realloc)(void *self, void *ptr, size_t size); /**< like realloc() */
+    void (*free)(void *self, void *ptr);                  /**< like free(); NULL is a no-op */
 } fantasy_allocator;
 
+/** Initializer for a ::fantasy_allocator: sets only `version`, so every method starts NULL. */
 #define FANTASY_ALLOCATOR_INIT \
     { .version = FANTASY_ALLOCATOR_VERSION }
 
@@ -98,12 +100,13 @@ FANTASY_API int64_t fantasy_list_num(const fantasy_list *list, size_t i);
 /* Clock                                                                                       */
 /* ------------------------------------------------------------------------------------------ */
 
+/** The newest ::fantasy_clock version these headers know; new methods bump it. */
 #define FANTASY_CLOCK_VERSION 1
 
 /** Time source: milliseconds since the Unix epoch, UTC. */
 typedef struct fantasy_clock {
-    unsigned version;
-    void *self;
+    unsigned version; /**< FANTASY_CLOCK_VERSION of the header it was built against; first */
+    void *self;       /**< the implementation's state, passed to every method */
     /** v1, required: now in ms. Must never go backwards. */
     int64_t (*now_ms)(void *self);
     /** v1, optional: move a manual clock forward by `ms` ≥ 0; NULL → park.advance_clock gives
@@ -113,6 +116,7 @@ typedef struct fantasy_clock {
     void (*destroy)(void *self);
 } fantasy_clock;
 
+/** Initializer for a ::fantasy_clock: sets only `version`, so every method starts NULL. */
 #define FANTASY_CLOCK_INIT \
     { .version = FANTASY_CLOCK_VERSION }
 
@@ -120,6 +124,7 @@ typedef struct fantasy_clock {
 /* Record store                                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
+/** The newest ::fantasy_record_store version these headers know; new methods bump it. */
 #define FANTASY_RECORD_STORE_VERSION 1
 
 /** How a put or delete is conditioned. */
@@ -136,8 +141,8 @@ typedef enum fantasy_write_mode {
 
 /** Put or delete. */
 typedef enum fantasy_op_kind {
-    FANTASY_OP_PUT = 0,
-    FANTASY_OP_DEL = 1
+    FANTASY_OP_PUT = 0, /**< write the document */
+    FANTASY_OP_DEL = 1  /**< delete the document */
 } fantasy_op_kind;
 
 /**
@@ -146,8 +151,8 @@ typedef enum fantasy_op_kind {
  * Keys are at most 512 bytes, any bytes but NUL.
  */
 typedef struct fantasy_index_key {
-    const char *key;
-    int unique;
+    const char *key; /**< the key's bytes, NUL-terminated */
+    int unique;      /**< non-zero: at most one live document holds it */
 } fantasy_index_key;
 
 /**
@@ -155,15 +160,15 @@ typedef struct fantasy_index_key {
  * version is 1 on create and +1 per write.
  */
 typedef struct fantasy_record_op {
-    fantasy_op_kind kind;
-    fantasy_write_mode mode;
-    const char *collection;
-    const char *id;
-    const char *doc; /**< put: the document bytes (JSON by convention) */
-    size_t doc_len;
-    int64_t expected_version; /**< for FANTASY_WRITE_IF_VERSION */
-    const fantasy_index_key *keys;
-    size_t n_keys;
+    fantasy_op_kind kind;          /**< put or delete */
+    fantasy_write_mode mode;       /**< the condition the write needs */
+    const char *collection;        /**< e.g. "orders" */
+    const char *id;                /**< the document's id in its collection */
+    const char *doc;               /**< put: the document bytes (JSON by convention) */
+    size_t doc_len;                /**< bytes in `doc` */
+    int64_t expected_version;      /**< for FANTASY_WRITE_IF_VERSION */
+    const fantasy_index_key *keys; /**< put: the document's index keys */
+    size_t n_keys;                 /**< how many `keys` there are */
 } fantasy_record_op;
 
 /**
@@ -171,8 +176,8 @@ typedef struct fantasy_record_op {
  * Collections and ids are NUL-free strings of at most 255 bytes; ids compare bytewise.
  */
 typedef struct fantasy_record_store {
-    unsigned version;
-    void *self;
+    unsigned version; /**< FANTASY_RECORD_STORE_VERSION of the header it was built against; first */
+    void *self;       /**< the implementation's state, passed to every method */
     /** v1, required: read a document into `doc` and its version into `*version`.
      *  @return FANTASY_OK, FANTASY_ENOTFOUND. */
     fantasy_status (*get)(void *self, const char *collection, const char *id, fantasy_buf *doc,
@@ -200,6 +205,7 @@ typedef struct fantasy_record_store {
     void (*destroy)(void *self);
 } fantasy_record_store;
 
+/** Initializer for a ::fantasy_record_store: sets only `version`, so every method starts NULL. */
 #define FANTASY_RECORD_STORE_INIT \
     { .version = FANTASY_RECORD_STORE_VERSION }
 
@@ -207,6 +213,7 @@ typedef struct fantasy_record_store {
 /* Stock store                                                                                 */
 /* ------------------------------------------------------------------------------------------ */
 
+/** The newest ::fantasy_stock_store version these headers know; new methods bump it. */
 #define FANTASY_STOCK_STORE_VERSION 1
 
 /** Stock of unlimited products. */
@@ -216,39 +223,39 @@ typedef struct fantasy_record_store {
 
 /** A hold's state (PORTS.md hold table). */
 typedef enum fantasy_hold_state {
-    FANTASY_HOLD_NONE = 0,
-    FANTASY_HOLD_HELD = 1,
-    FANTASY_HOLD_SOLD = 2,
-    FANTASY_HOLD_RELEASED = 3,
-    FANTASY_HOLD_EXPIRED = 4,
-    FANTASY_HOLD_RETURNED = 5
+    FANTASY_HOLD_NONE = 0,     /**< no such hold */
+    FANTASY_HOLD_HELD = 1,     /**< units set aside until expires_at */
+    FANTASY_HOLD_SOLD = 2,     /**< confirmed: the units are sold */
+    FANTASY_HOLD_RELEASED = 3, /**< given up before the sale: units back on sale */
+    FANTASY_HOLD_EXPIRED = 4,  /**< swept after expires_at: units back on sale */
+    FANTASY_HOLD_RETURNED = 5  /**< refunded after the sale: units back on sale */
 } fantasy_hold_state;
 
 /** What `reserve` asks for. hold_id is the order id. */
 typedef struct fantasy_hold {
-    const char *hold_id;
-    const char *product_id;
-    const char *user_id;
+    const char *hold_id;    /**< the order id; never reused */
+    const char *product_id; /**< the product to hold units of */
+    const char *user_id;    /**< the buyer, for the per-user limit */
     int64_t qty;            /**< ≥ 1 */
     int64_t per_user_limit; /**< 0: none */
-    int64_t expires_at_ms;
+    int64_t expires_at_ms;  /**< when the hold lapses unless confirmed or extended */
 } fantasy_hold;
 
 /** A hold as stored. */
 typedef struct fantasy_hold_info {
-    fantasy_hold_state state;
-    char product_id[FANTASY_ID_MAX];
-    char user_id[FANTASY_ID_MAX];
-    int64_t qty;
-    int64_t expires_at_ms;
+    fantasy_hold_state state;        /**< where the hold is in its life */
+    char product_id[FANTASY_ID_MAX]; /**< the product held */
+    char user_id[FANTASY_ID_MAX];    /**< the buyer */
+    int64_t qty;                     /**< units held */
+    int64_t expires_at_ms;           /**< FANTASY_NEVER while pinned */
 } fantasy_hold_info;
 
 /** A product's counters. available = stock − held − sold, or −1 when unlimited. */
 typedef struct fantasy_stock_counts {
-    int64_t stock;
-    int64_t held;
-    int64_t sold;
-    int64_t available;
+    int64_t stock;     /**< units for sale in all, or FANTASY_STOCK_UNLIMITED */
+    int64_t held;      /**< units in HELD holds */
+    int64_t sold;      /**< units in SOLD holds */
+    int64_t available; /**< stock − held − sold, or −1 when unlimited */
 } fantasy_stock_counts;
 
 /**
@@ -258,8 +265,8 @@ typedef struct fantasy_stock_counts {
  * Invariant at every instant: available + held + sold == stock (when limited).
  */
 typedef struct fantasy_stock_store {
-    unsigned version;
-    void *self;
+    unsigned version; /**< FANTASY_STOCK_STORE_VERSION of the header it was built against; first */
+    void *self;       /**< the implementation's state, passed to every method */
     /** v1, required: create the product's counters, or change its stock atomically.
      *  Below held + sold → FANTASY_EINVAL; −1 makes it unlimited; < −1 → FANTASY_EINVAL. */
     fantasy_status (*set_stock)(void *self, const char *product_id, int64_t stock);
@@ -297,6 +304,7 @@ typedef struct fantasy_stock_store {
     void (*destroy)(void *self);
 } fantasy_stock_store;
 
+/** Initializer for a ::fantasy_stock_store: sets only `version`, so every method starts NULL. */
 #define FANTASY_STOCK_STORE_INIT \
     { .version = FANTASY_STOCK_STORE_VERSION }
 
@@ -304,29 +312,30 @@ typedef struct fantasy_stock_store {
 /* Queue store                                                                                 */
 /* ------------------------------------------------------------------------------------------ */
 
+/** The newest ::fantasy_queue_store version these headers know; new methods bump it. */
 #define FANTASY_QUEUE_STORE_VERSION 1
 
 /** Queue entry statuses; the values are bits so a mask can select several. */
 typedef enum fantasy_entry_status {
-    FANTASY_ENTRY_WAITING = 1,
-    FANTASY_ENTRY_CALLED = 2,
-    FANTASY_ENTRY_DONE = 4,
-    FANTASY_ENTRY_CANCELED = 8,
-    FANTASY_ENTRY_NO_SHOW = 16
+    FANTASY_ENTRY_WAITING = 1,  /**< in line */
+    FANTASY_ENTRY_CALLED = 2,   /**< asked to board before call_expires_at */
+    FANTASY_ENTRY_DONE = 4,     /**< boarded */
+    FANTASY_ENTRY_CANCELED = 8, /**< left the line, or the ride was deleted */
+    FANTASY_ENTRY_NO_SHOW = 16  /**< called but did not board in time */
 } fantasy_entry_status;
 
 /** A queue entry as stored. */
 typedef struct fantasy_queue_entry {
-    char entry_id[FANTASY_ID_MAX];
-    char ride_id[FANTASY_ID_MAX];
-    char user_id[FANTASY_ID_MAX];
-    int64_t party_size;
-    fantasy_entry_status status;
-    int64_t seq; /**< per-ride join order, monotonic, from 1 */
-    int64_t joined_at_ms;
-    int64_t called_at_ms;       /**< 0 when never called */
-    int64_t call_expires_at_ms; /**< 0 when never called */
-    int64_t finished_at_ms;     /**< 0 while active */
+    char entry_id[FANTASY_ID_MAX]; /**< the entry's id */
+    char ride_id[FANTASY_ID_MAX];  /**< the ride (attraction id) */
+    char user_id[FANTASY_ID_MAX];  /**< who queues */
+    int64_t party_size;            /**< people boarding together */
+    fantasy_entry_status status;   /**< where the entry is in its life */
+    int64_t seq;                   /**< per-ride join order, monotonic, from 1 */
+    int64_t joined_at_ms;          /**< when it joined, on the park clock */
+    int64_t called_at_ms;          /**< 0 when never called */
+    int64_t call_expires_at_ms;    /**< 0 when never called */
+    int64_t finished_at_ms;        /**< 0 while active */
 } fantasy_queue_entry;
 
 /** Per-ride counts. */
@@ -338,17 +347,17 @@ typedef struct fantasy_queue_counts {
 
 /** What `enqueue` asks for. */
 typedef struct fantasy_queue_join {
-    const char *entry_id;
-    const char *ride_id;
-    const char *user_id;
-    int64_t party_size; /**< ≥ 1 */
-    int64_t now_ms;
+    const char *entry_id; /**< the new entry's id (made by the core) */
+    const char *ride_id;  /**< the ride */
+    const char *user_id;  /**< who joins */
+    int64_t party_size;   /**< ≥ 1 */
+    int64_t now_ms;       /**< the join time, on the park clock */
 } fantasy_queue_join;
 
 /** Ride virtual queues (PORTS.md, queue store). */
 typedef struct fantasy_queue_store {
-    unsigned version;
-    void *self;
+    unsigned version; /**< FANTASY_QUEUE_STORE_VERSION of the header it was built against; first */
+    void *self;       /**< the implementation's state, passed to every method */
     /** v1, required: append a WAITING entry; `*seq_out` gets its sequence number. While the user
      *  has a WAITING or CALLED entry on that ride → FANTASY_EQUEUED (atomically). A replay of an
      *  existing entry_id with the same ride, user and party size returns its seq; otherwise
@@ -383,6 +392,7 @@ typedef struct fantasy_queue_store {
     void (*destroy)(void *self);
 } fantasy_queue_store;
 
+/** Initializer for a ::fantasy_queue_store: sets only `version`, so every method starts NULL. */
 #define FANTASY_QUEUE_STORE_INIT \
     { .version = FANTASY_QUEUE_STORE_VERSION }
 
@@ -390,16 +400,17 @@ typedef struct fantasy_queue_store {
 /* Message bus                                                                                 */
 /* ------------------------------------------------------------------------------------------ */
 
+/** The newest ::fantasy_bus version these headers know; new methods bump it. */
 #define FANTASY_BUS_VERSION 1
 
 /** A message on the bus. Every field is borrowed for the duration of the call. */
 typedef struct fantasy_bus_msg {
-    const char *topic;
-    const char *id;  /**< the event id: consumers dedupe by it */
-    const char *key; /**< partition key, may be NULL */
-    const char *payload;
-    size_t payload_len;
-    int64_t occurred_at_ms;
+    const char *topic;      /**< e.g. "orders.paid" */
+    const char *id;         /**< the event id: consumers dedupe by it */
+    const char *key;        /**< partition key, may be NULL */
+    const char *payload;    /**< the event JSON */
+    size_t payload_len;     /**< bytes in `payload` */
+    int64_t occurred_at_ms; /**< when the change happened, on the park clock */
 } fantasy_bus_msg;
 
 /**
@@ -413,8 +424,8 @@ typedef int (*fantasy_bus_deliver_fn)(void *ctx, const char *group, const fantas
  * (PORTS.md). At least once; a message counts as handled only after deliver returned 0.
  */
 typedef struct fantasy_bus {
-    unsigned version;
-    void *self;
+    unsigned version; /**< FANTASY_BUS_VERSION of the header it was built against; first */
+    void *self;       /**< the implementation's state, passed to every method */
     /** v1, required: publish durably; returns after the broker acknowledged it. */
     fantasy_status (*publish)(void *self, const fantasy_bus_msg *msg);
     /** v1, required: have `group` receive `topic` from now on (and its uncommitted past). */
@@ -427,6 +438,7 @@ typedef struct fantasy_bus {
     void (*destroy)(void *self);
 } fantasy_bus;
 
+/** Initializer for a ::fantasy_bus: sets only `version`, so every method starts NULL. */
 #define FANTASY_BUS_INIT \
     { .version = FANTASY_BUS_VERSION }
 
@@ -434,20 +446,21 @@ typedef struct fantasy_bus {
 /* Payment provider                                                                            */
 /* ------------------------------------------------------------------------------------------ */
 
+/** The newest ::fantasy_payment_provider version these headers know; new methods bump it. */
 #define FANTASY_PAYMENT_PROVIDER_VERSION 1
 
 /** What the provider said. A transport error or timeout is UNKNOWN, never DECLINED. */
 typedef enum fantasy_payment_outcome {
-    FANTASY_PAYMENT_APPROVED = 1,
-    FANTASY_PAYMENT_DECLINED = 2,
-    FANTASY_PAYMENT_UNKNOWN = 3,
+    FANTASY_PAYMENT_APPROVED = 1, /**< captured (confirm) or refunded (cancel) */
+    FANTASY_PAYMENT_DECLINED = 2, /**< refused; nothing moved */
+    FANTASY_PAYMENT_UNKNOWN = 3,  /**< no answer: ask again later with lookup */
     /** lookup only: the provider never saw a request with that key */
     FANTASY_PAYMENT_NOT_FOUND = 4
 } fantasy_payment_outcome;
 
 /** A provider's answer. */
 typedef struct fantasy_payment_result {
-    fantasy_payment_outcome outcome;
+    fantasy_payment_outcome outcome; /**< the provider's verdict */
     char payment_id[FANTASY_ID_MAX]; /**< provider's id, "" when none */
     char message[256];               /**< provider's reason, "" when none */
 } fantasy_payment_result;
@@ -458,8 +471,9 @@ typedef struct fantasy_payment_result {
  * for bad arguments); the provider's verdict is in `out->outcome`.
  */
 typedef struct fantasy_payment_provider {
-    unsigned version;
-    void *self;
+    unsigned
+        version; /**< FANTASY_PAYMENT_PROVIDER_VERSION of the header it was built against; first */
+    void *self;  /**< the implementation's state, passed to every method */
     /** v1, required: capture `amount` for the order. */
     fantasy_status (*confirm)(void *self, const char *order_id, const char *payment_key,
                               const fantasy_money *amount, const char *idempotency_key,
@@ -474,6 +488,8 @@ typedef struct fantasy_payment_provider {
     void (*destroy)(void *self);
 } fantasy_payment_provider;
 
+/** Initializer for a ::fantasy_payment_provider: sets only `version`, so every method starts NULL.
+ */
 #define FANTASY_PAYMENT_PROVIDER_INIT \
     { .version = FANTASY_PAYMENT_PROVIDER_VERSION }
 
@@ -481,23 +497,25 @@ typedef struct fantasy_payment_provider {
 /* HTTP transport (host-supplied; the library never opens a socket)                            */
 /* ------------------------------------------------------------------------------------------ */
 
+/** The newest ::fantasy_http_transport version these headers know; new methods bump it. */
 #define FANTASY_HTTP_TRANSPORT_VERSION 1
 
 /** One HTTP request. `headers` holds n_headers "Name: value" strings. */
 typedef struct fantasy_http_request {
-    const char *method;
-    const char *url;
-    const char *const *headers;
-    size_t n_headers;
-    const char *body;
-    size_t body_len;
-    int timeout_ms;
+    const char *method;         /**< "GET", "POST", ... */
+    const char *url;            /**< absolute https URL */
+    const char *const *headers; /**< "Name: value" strings */
+    size_t n_headers;           /**< how many `headers` there are */
+    const char *body;           /**< request body, may be NULL */
+    size_t body_len;            /**< bytes in `body` */
+    int timeout_ms;             /**< give up after this long: the outcome is then unknown */
 } fantasy_http_request;
 
 /** Sends HTTP requests for providers (Toss Payments, Slack). */
 typedef struct fantasy_http_transport {
-    unsigned version;
-    void *self;
+    unsigned
+        version; /**< FANTASY_HTTP_TRANSPORT_VERSION of the header it was built against; first */
+    void *self;  /**< the implementation's state, passed to every method */
     /** v1, required: send and wait; `*status` gets the HTTP status, `body` the response body.
      *  A timeout or connection failure → FANTASY_EUNAVAILABLE. */
     fantasy_status (*send)(void *self, const fantasy_http_request *req, int *status,
@@ -506,6 +524,7 @@ typedef struct fantasy_http_transport {
     void (*destroy)(void *self);
 } fantasy_http_transport;
 
+/** Initializer for a ::fantasy_http_transport: sets only `version`, so every method starts NULL. */
 #define FANTASY_HTTP_TRANSPORT_INIT \
     { .version = FANTASY_HTTP_TRANSPORT_VERSION }
 

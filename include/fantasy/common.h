@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/**
+ * @def FANTASY_API
+ * Marks a declaration as exported from the shared library; everything else stays hidden.
+ */
 #if defined(_WIN32)
 #    if defined(FANTASY_BUILDING)
 #        define FANTASY_API __declspec(dllexport)
@@ -20,6 +24,12 @@
 #    define FANTASY_API
 #endif
 
+/**
+ * @def FANTASY_BEGIN_DECLS
+ * Opens `extern "C"` when the header is read by a C++ compiler.
+ * @def FANTASY_END_DECLS
+ * Closes what FANTASY_BEGIN_DECLS opened.
+ */
 #ifdef __cplusplus
 #    define FANTASY_BEGIN_DECLS extern "C" {
 #    define FANTASY_END_DECLS   }
@@ -38,8 +48,9 @@ FANTASY_BEGIN_DECLS
  * Never a float. `currency` is an ISO 4217 code, NUL-terminated.
  */
 typedef struct fantasy_money {
-    int64_t amount_minor;
-    char currency[4];
+    int64_t
+        amount_minor; /**< the amount in minor units; may be negative only where a call says so */
+    char currency[4]; /**< ISO 4217 code, e.g. "KRW" */
 } fantasy_money;
 
 FANTASY_END_DECLS

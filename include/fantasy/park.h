@@ -25,8 +25,8 @@ typedef enum fantasy_role {
 
 /** Who is calling: a plain value. `user_id` is "" for anonymous and for the system. */
 typedef struct fantasy_actor {
-    fantasy_role role;
-    char user_id[FANTASY_ID_MAX];
+    fantasy_role role;            /**< what the caller may do */
+    char user_id[FANTASY_ID_MAX]; /**< the user's id, "" for anonymous and the system */
 } fantasy_actor;
 
 /**
@@ -56,6 +56,7 @@ FANTASY_API void fantasy_park_close(fantasy_park *park);
 
 /**
  * Run one JSON method (API.md) as the holder of `access_token`.
+ * @param park an open park.
  * @param method e.g. "orders.create".
  * @param args_json a JSON object, or NULL for `{}`.
  * @param access_token NULL for an anonymous call.
@@ -85,17 +86,19 @@ FANTASY_API void fantasy_free(void *p);
 
 /** What one fantasy_park_run_due() did. */
 typedef struct fantasy_due_counts {
-    int64_t holds_expired;
-    int64_t orders_expired;
-    int64_t no_shows;
-    int64_t payments_resolved;
-    int64_t events_relayed;
-    int64_t events_purged; /**< delivered events past outbox.retention_ms, deleted */
+    int64_t holds_expired;  /**< orphan holds the stock store's sweep expired */
+    int64_t orders_expired; /**< unpaid orders past expires_at, set EXPIRED */
+    int64_t no_shows;       /**< called riders past their call window, set NO_SHOW */
+    int64_t
+        payments_resolved;  /**< PAYMENT_UNKNOWN or lapsed PAYING/REFUND_PENDING orders settled */
+    int64_t events_relayed; /**< outbox events handed to an external bus */
+    int64_t events_purged;  /**< delivered events past outbox.retention_ms, deleted */
 } fantasy_due_counts;
 
 /**
  * Do what is due now: expire holds and orders, mark no-shows, resolve unknown payments, relay
  * and prune the outbox, repair lost events. Safe to run from several threads or processes.
+ * @param park an open park.
  * @param out may be NULL; cleared on entry.
  * @return FANTASY_OK or the first backend error (the other steps still ran).
  * @thread shared
@@ -104,6 +107,7 @@ FANTASY_API fantasy_status fantasy_park_run_due(fantasy_park *park, fantasy_due_
 
 /**
  * Move a manual clock forward.
+ * @param park an open park.
  * @param ms ≥ 0.
  * @param now_ms may be NULL; gets the new time.
  * @return FANTASY_OK, FANTASY_EINVAL (ms < 0), FANTASY_ESTATE (the clock is not manual),
@@ -121,12 +125,12 @@ FANTASY_API int64_t fantasy_park_now(fantasy_park *park);
 
 /** An event handed to a subscriber. Every field is borrowed for the duration of the call. */
 typedef struct fantasy_event {
-    const char *topic;   /**< e.g. "orders.paid" */
-    const char *id;      /**< the event id: dedupe by it (delivery is at least once) */
-    const char *payload; /**< the event JSON: event_id, type, occurred_at and the ids involved */
-    size_t payload_len;
-    int64_t occurred_at_ms;
-    int attempt; /**< 1 on first delivery */
+    const char *topic;      /**< e.g. "orders.paid" */
+    const char *id;         /**< the event id: dedupe by it (delivery is at least once) */
+    const char *payload;    /**< the event JSON: event_id, type, occurred_at and the ids involved */
+    size_t payload_len;     /**< bytes in `payload`, not counting its NUL */
+    int64_t occurred_at_ms; /**< when the change happened, on the park clock */
+    int attempt;            /**< 1 on first delivery */
 } fantasy_event;
 
 /**

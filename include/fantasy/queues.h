@@ -1,6 +1,6 @@
 /**
  * @file queues.h
- * @brief Ride virtual queues: the typed form of the `queues.*` JSON methods.
+ * @brief Ride virtual queues: the typed form of the `queues` JSON methods.
  *
  * Same caller rules as API.md: join, get and leave act for a USER (the host acts for one with
  * fantasy_actor_as_user()); a USER touching another user's entry gets FANTASY_ENOTFOUND; call_next
@@ -18,21 +18,21 @@ FANTASY_BEGIN_DECLS
 
 /** A queue entry as callers see it (API.md `entry`). */
 typedef struct fantasy_entry {
-    char entry_id[FANTASY_ID_MAX];
-    char attraction_id[FANTASY_ID_MAX];
-    char user_id[FANTASY_ID_MAX];
-    int64_t party_size;
-    fantasy_entry_status status;
-    int64_t position;           /**< 1 for the next to be called; 0 when not WAITING */
-    int64_t eta_seconds;        /**< −1 when not WAITING */
-    int64_t called_at_ms;       /**< 0 when never called */
-    int64_t call_expires_at_ms; /**< 0 when never called */
+    char entry_id[FANTASY_ID_MAX];      /**< the entry's id */
+    char attraction_id[FANTASY_ID_MAX]; /**< the ride */
+    char user_id[FANTASY_ID_MAX];       /**< who queues */
+    int64_t party_size;                 /**< people boarding together */
+    fantasy_entry_status status;        /**< WAITING, CALLED, DONE, CANCELED or NO_SHOW */
+    int64_t position;                   /**< 1 for the next to be called; 0 when not WAITING */
+    int64_t eta_seconds;                /**< −1 when not WAITING */
+    int64_t called_at_ms;               /**< 0 when never called */
+    int64_t call_expires_at_ms;         /**< 0 when never called */
 } fantasy_entry;
 
 /** Entries called together by fantasy_queues_call_next(). */
 typedef struct fantasy_entry_list {
-    fantasy_entry *items;
-    size_t n;
+    fantasy_entry *items; /**< `n` entries in call order */
+    size_t n;             /**< number of entries */
 } fantasy_entry_list;
 
 /** Free an entry; NULL is a no-op. @thread any */
@@ -42,6 +42,9 @@ FANTASY_API void fantasy_entry_list_free(fantasy_entry_list *l);
 
 /**
  * `queues.join`: a WAITING entry for the actor's user.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
+ * @param attraction_id the ride to queue for.
  * @param party_size 1..capacity_per_cycle.
  * @param out free with fantasy_entry_free().
  * @return FANTASY_OK; FANTASY_EQUEUED (the user already has a WAITING or CALLED entry on the
@@ -65,6 +68,9 @@ FANTASY_API fantasy_status fantasy_queues_get(fantasy_park *park, const fantasy_
 
 /**
  * `queues.leave`: owner or MANAGER; WAITING or CALLED → CANCELED.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
+ * @param entry_id the entry to cancel.
  * @param out may be NULL.
  * @return as fantasy_queues_get(), plus FANTASY_ESTATE (DONE or NO_SHOW).
  * @thread shared
@@ -74,6 +80,9 @@ FANTASY_API fantasy_status fantasy_queues_leave(fantasy_park *park, const fantas
 
 /**
  * `queues.board`: MANAGER; CALLED → DONE.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
+ * @param entry_id the called entry.
  * @param out may be NULL.
  * @return FANTASY_OK; FANTASY_ESTATE (not CALLED); FANTASY_ENOTFOUND; FANTASY_EAUTH;
  *         FANTASY_EPERM; FANTASY_EMISUSE; FANTASY_ENOMEM; FANTASY_EBACKEND.
@@ -85,6 +94,9 @@ FANTASY_API fantasy_status fantasy_queues_board(fantasy_park *park, const fantas
 /**
  * `queues.call_next`: MANAGER; WAITING entries in join order while each party fits the ride's
  * capacity_per_cycle, each announced with a queues.called event.
+ * @param park an open park.
+ * @param actor the caller (NULL: anonymous).
+ * @param attraction_id the ride.
  * @param out the called entries (possibly none); free with fantasy_entry_list_free().
  * @return FANTASY_OK; FANTASY_ESTATE (ride PAUSED or CLOSED); FANTASY_ENOTFOUND;
  *         FANTASY_EINVAL (not a ride); FANTASY_EAUTH; FANTASY_EPERM; FANTASY_EMISUSE;
