@@ -18,6 +18,12 @@
 #define FANTASY__KEY_STATUS "status:"
 #define FANTASY__KEY_TYPE   "type:"
 #define FANTASY__KEY_USER   "user:"
+/* Plain keys of an order whose step in the stock store is not recorded yet: a REFUNDED order
+ * whose units are not back on sale, a CANCELED or EXPIRED order whose hold is not released.
+ * run_due visits only these, never every ended order; each key goes in the apply that announces
+ * the step (inventory.returned, inventory.released). */
+#define FANTASY__KEY_GIVE_BACK "give_back:pending"
+#define FANTASY__KEY_RELEASE   "release:pending"
 
 /* Order statuses (API.md), for counts by status. */
 #define FANTASY__ORDER_STATUSES                                                               \

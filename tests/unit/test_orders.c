@@ -394,6 +394,74 @@ static void test_events_and_stats(void **state) {
     expect_counts(w, 5, 0, 0);
 }
 
+static fantasy_status call_id(world *w, const char *method, const char *field, const char *id,
+                              const char *token) {
+    char a[256];
+    (void)snprintf(a, sizeof a, "{\"%s\":\"%s\"}", field, id);
+    return fx_call(w->park, method, a, token, NULL);
+}
+
+/* The error codes of orders.* and tickets.* not met elsewhere in this file. */
+static void test_error_codes(void **state) {
+    world *w = *state;
+    char canceled[64], refunded[64], expired[64], a[512];
+    make_order(w, &w->user, 1, "e1", canceled);
+    make_order(w, &w->user, 1, "e2", refunded);
+    assert_int_equal(call_id(w, "orders.cancel", "order_id", canceled, w->user.access), FANTASY_OK);
+    assert_int_equal(pay(w, &w->user, refunded, "card-e2", 1000, NULL), FANTASY_OK);
+    assert_int_equal(call_id(w, "orders.cancel", "order_id", refunded, w->user.access), FANTASY_OK);
+    make_order(w, &w->user, 1, "e3", expired);
+    fx_advance(w->park, 600000);
+    fantasy_due_counts c;
+    assert_int_equal(fantasy_park_run_due(w->park, &c), FANTASY_OK);
+    expect_status(w, expired, "EXPIRED");
+    const char *ended[] = { canceled, refunded, expired };
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(pay(w, &w->user, ended[i], "card-again", 1000, NULL), FANTASY_ESTATE);
+        assert_int_equal(call_id(w, "orders.cancel", "order_id", ended[i], w->mgr.access),
+                         FANTASY_ESTATE);
+    }
+    /* Unknown ids, anonymous callers, bad arguments. */
+    assert_int_equal(pay(w, &w->user, "nope", "card", 1000, NULL), FANTASY_ENOTFOUND);
+    assert_int_equal(call_id(w, "orders.cancel", "order_id", "nope", w->user.access),
+                     FANTASY_ENOTFOUND);
+    assert_int_equal(call_id(w, "tickets.redeem", "ticket_id", "nope", w->mgr.access),
+                     FANTASY_ENOTFOUND);
+    assert_int_equal(call_id(w, "tickets.get", "ticket_id", "nope", w->user.access),
+                     FANTASY_ENOTFOUND);
+    static const char *const user_methods[] = { "orders.pay",    "orders.cancel", "orders.get",
+                                                "orders.list",   "tickets.get",   "tickets.list",
+                                                "tickets.redeem" };
+    for (size_t i = 0; i < sizeof user_methods / sizeof *user_methods; i++) {
+        assert_int_equal(call_id(w, user_methods[i], "order_id", canceled, NULL), FANTASY_EAUTH);
+    }
+    (void)snprintf(a, sizeof a, "{\"order_id\":\"%s\",\"payment_key\":\"card\"}", canceled);
+    assert_int_equal(fx_call(w->park, "orders.pay", a, w->user.access, NULL), FANTASY_EINVAL);
+    (void)snprintf(a, sizeof a,
+                   "{\"order_id\":\"%s\",\"payment_key\":\"\",\"amount\":{\"amount\":1000,"
+                   "\"currency\":\"KRW\"}}",
+                   canceled);
+    assert_int_equal(fx_call(w->park, "orders.pay", a, w->user.access, NULL), FANTASY_EINVAL);
+    assert_int_equal(fx_call(w->park, "orders.get", "{}", w->user.access, NULL), FANTASY_EINVAL);
+    assert_int_equal(fx_call(w->park, "orders.list", "{\"limit\":0}", w->user.access, NULL),
+                     FANTASY_EINVAL);
+    assert_int_equal(fx_call(w->park, "tickets.list", "{\"limit\":101}", w->user.access, NULL),
+                     FANTASY_EINVAL);
+    /* The host acts for a user only when it names one. */
+    assert_int_equal(fx_sys(w->park, "tickets.list", "{}", NULL), FANTASY_EINVAL);
+    assert_int_equal(fx_sys(w->park, "orders.list", "{}", NULL), FANTASY_EINVAL);
+    cJSON *r = NULL;
+    (void)snprintf(a, sizeof a, "{\"as_user_id\":\"%s\"}", w->user.id);
+    assert_int_equal(fx_sys(w->park, "orders.list", a, &r), FANTASY_OK);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "items")), 3);
+    cJSON_Delete(r);
+    assert_int_equal(fx_sys(w->park, "tickets.list", a, &r), FANTASY_OK);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(r, "items")), 1);
+    const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(r, "items"), 0);
+    assert_string_equal(ox_status(t), "VOID");
+    cJSON_Delete(r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_holds_stock, setup, teardown),
@@ -408,6 +476,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_refund_declined_stays_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_orders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_and_stats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_codes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -239,11 +239,63 @@ static void test_same_key_race(void **state) {
     free(s);
 }
 
+/* Orders left with a pending step (a crash before its record): every thread's run_due finishes
+ * them at once, and each step is recorded, and announced, once. */
+static void test_pending_steps_settled_once(void **state) {
+    (void)state;
+    shared *s = calloc(1, sizeof *s);
+    ox_store rec;
+    fantasy_record_store rs;
+    ox_store_open(&rec, &rs);
+    fantasy_conf *conf = fantasy_conf_new();
+    assert_int_equal(fantasy_conf_set(conf, "auth.kdf", OX_KDF), FANTASY_OK);
+    assert_int_equal(fantasy_conf_set_record_store(conf, &rs), FANTASY_OK);
+    assert_int_equal(fantasy_park_open(conf, &s->park), FANTASY_OK);
+    fantasy_conf_free(conf);
+    fx_user mgr;
+    fx_user_with_role(s->park, "manager1", "MANAGER", &mgr);
+    ox_simple(s->park, &mgr, 20, 0, s->pid, sizeof s->pid);
+    make_users(s, 12);
+    ox_events ev = { .topics = { "inventory.returned", "inventory.released", NULL } };
+    ox_listen(s->park, &ev);
+    for (int u = 0; u < 12; u++) {
+        char oid[64], args[256];
+        order_as(s, u, oid);
+        /* Refunds: the third write (the give-back's record) fails; cancels: the second. */
+        int refund = u < 8;
+        if (refund) {
+            char key[32];
+            (void)snprintf(key, sizeof key, "card-%d", u);
+            assert_int_equal(pay_as(s, u, oid, key), FANTASY_OK);
+        }
+        rec.applies = 0;
+        rec.stop_at = refund ? 3 : 2;
+        (void)snprintf(args, sizeof args, "{\"as_user_id\":\"%s\",\"order_id\":\"%s\"}",
+                       s->users[u], oid);
+        assert_int_equal(fx_sys(s->park, "orders.cancel", args, NULL), FANTASY_EBACKEND);
+        rec.stop_at = -1;
+    }
+    assert_int_equal(ox_key_count(&rec, "orders", "give_back:pending"), 8);
+    assert_int_equal(ox_key_count(&rec, "orders", "release:pending"), 4);
+    run_threads(s, resumer);
+    assert_int_equal(ox_key_count(&rec, "orders", "give_back:pending"), 0);
+    assert_int_equal(ox_key_count(&rec, "orders", "release:pending"), 0);
+    assert_int_equal(ox_seen(s->park, &ev, "inventory.returned"), 8);
+    assert_int_equal(ox_seen(s->park, &ev, "inventory.released"), 4);
+    int64_t av = 0, held = 0, sold = 0;
+    ox_counts(s->park, s->pid, &av, &held, &sold);
+    assert_int_equal(av, 20);
+    fantasy_park_close(s->park);
+    rec.inner.destroy(rec.inner.self);
+    free(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_oversell),
         cmocka_unit_test(test_redeem_once_and_resume_once),
         cmocka_unit_test(test_same_key_race),
+        cmocka_unit_test(test_pending_steps_settled_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -199,6 +199,14 @@ static void check_stock(rig *r, const fantasy_order *o) {
     int paid = strcmp(o->status, "PAID") == 0;
     assert_int_equal(c.sold, paid ? 2 : 0);
     assert_int_equal((int64_t)o->n_tickets, paid || strcmp(o->status, "REFUNDED") == 0 ? 2 : 0);
+    /* No order is left waiting for a step in the stock store. */
+    static const char *const keys[] = { "give_back:pending", "release:pending" };
+    for (size_t i = 0; i < 2; i++) {
+        int64_t pending = -1;
+        assert_int_equal(r->rec.inner.count(r->rec.inner.self, "orders", keys[i], &pending),
+                         FANTASY_OK);
+        assert_int_equal(pending, 0);
+    }
 }
 
 static void test_crash_during_pay(void **state) {
@@ -248,10 +256,95 @@ static void test_crash_during_refund(void **state) {
     }
 }
 
+/* Crashes inside run_due's own steps: it takes up a payment (or a refund) whose answer was lost
+ * after the provider acted, and stops at its k-th write; a new park's run_due finishes the saga
+ * with one capture (and one refund) and every unit where it belongs. */
+static void test_crash_during_resolution(void **state) {
+    (void)state;
+    for (int refund = 0; refund <= 1; refund++) {
+        for (int k = 1; k <= 5; k++) {
+            rig r;
+            rig_setup(&r);
+            fantasy_money m = { 200, "KRW" };
+            fantasy_order *o = NULL;
+            if (refund) {
+                assert_int_equal(fantasy_orders_pay(r.park, &r.user, r.oid, "card", &m, &o),
+                                 FANTASY_OK);
+                fantasy_order_free(o);
+                o = NULL;
+            }
+            /* The provider acts, then the write of its answer fails. */
+            r.rec.applies = 0;
+            r.rec.stop_at = 2;
+            fantasy_status st = refund ? fantasy_orders_cancel(r.park, &r.mgr, r.oid, NULL, &o)
+                                       : fantasy_orders_pay(r.park, &r.user, r.oid, "card", &m, &o);
+            assert_int_equal(st, FANTASY_EBACKEND);
+            assert_null(o);
+            assert_int_equal(r.clock.advance(r.clock.self, 61000), FANTASY_OK);
+            r.rec.applies = 0;
+            r.rec.stop_at = k;
+            fantasy_due_counts c;
+            (void)fantasy_park_run_due(r.park, &c);
+            crash_and_recover(&r);
+            assert_int_equal(fantasy_orders_get(r.park, &r.user, r.oid, &o), FANTASY_OK);
+            assert_string_equal(o->status, refund ? "REFUNDED" : "PAID");
+            assert_int_equal(r.prov.captures, 1);
+            assert_int_equal(r.prov.refunds, refund);
+            check_stock(&r, o);
+            fantasy_order_free(o);
+            rig_close(&r);
+        }
+    }
+}
+
+/* A saga step in flight (its lease not lapsed: the process doing it may still be working) is
+ * CONFLICT for a second pay or a cancel; run_due leaves it alone until the lease lapses. */
+static void test_in_flight_conflicts(void **state) {
+    (void)state;
+    rig r;
+    rig_setup(&r);
+    fantasy_money m = { 200, "KRW" };
+    fantasy_order *o = NULL;
+    /* PAYING written, the provider captured, then the process stopped. */
+    r.rec.applies = 0;
+    r.rec.stop_at = 2;
+    assert_int_equal(fantasy_orders_pay(r.park, &r.user, r.oid, "card", &m, &o), FANTASY_EBACKEND);
+    r.rec.stop_at = -1;
+    assert_int_equal(fantasy_orders_pay(r.park, &r.user, r.oid, "card", &m, &o), FANTASY_ECONFLICT);
+    assert_null(o);
+    assert_int_equal(fantasy_orders_cancel(r.park, &r.mgr, r.oid, NULL, &o), FANTASY_ECONFLICT);
+    fantasy_due_counts c;
+    assert_int_equal(fantasy_park_run_due(r.park, &c), FANTASY_OK);
+    assert_int_equal(fantasy_orders_get(r.park, &r.user, r.oid, &o), FANTASY_OK);
+    assert_string_equal(o->status, "PAYING");
+    fantasy_order_free(o);
+    assert_int_equal(r.clock.advance(r.clock.self, 61000), FANTASY_OK);
+    assert_int_equal(fantasy_park_run_due(r.park, &c), FANTASY_OK);
+    assert_int_equal(c.payments_resolved, 1);
+    /* Same for a refund. */
+    r.rec.applies = 0;
+    r.rec.stop_at = 2;
+    assert_int_equal(fantasy_orders_cancel(r.park, &r.mgr, r.oid, NULL, &o), FANTASY_EBACKEND);
+    r.rec.stop_at = -1;
+    assert_int_equal(fantasy_orders_cancel(r.park, &r.mgr, r.oid, NULL, &o), FANTASY_ECONFLICT);
+    assert_int_equal(fantasy_orders_pay(r.park, &r.user, r.oid, "card", &m, &o), FANTASY_ESTATE);
+    assert_int_equal(r.clock.advance(r.clock.self, 61000), FANTASY_OK);
+    assert_int_equal(fantasy_park_run_due(r.park, &c), FANTASY_OK);
+    assert_int_equal(fantasy_orders_get(r.park, &r.user, r.oid, &o), FANTASY_OK);
+    assert_string_equal(o->status, "REFUNDED");
+    assert_int_equal(r.prov.captures, 1);
+    assert_int_equal(r.prov.refunds, 1);
+    check_stock(&r, o);
+    fantasy_order_free(o);
+    rig_close(&r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crash_during_pay),
         cmocka_unit_test(test_crash_during_refund),
+        cmocka_unit_test(test_crash_during_resolution),
+        cmocka_unit_test(test_in_flight_conflicts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

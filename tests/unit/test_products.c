@@ -179,6 +179,48 @@ static void test_list_filters_and_pages(void **state) {
                      FANTASY_EINVAL);
 }
 
+/* Every error code of products.*, each leaving the product as it was. */
+static void test_error_codes(void **state) {
+    world *w = *state;
+    char id[64], a[256];
+    ox_simple(w->park, &w->mgr, 5, 0, id, sizeof id);
+    assert_int_equal(ox_order(w->park, &w->user, id, 2, "k", NULL), FANTASY_OK);
+    assert_int_equal(fx_call(w->park, "products.create", product_json, NULL, NULL), FANTASY_EAUTH);
+    (void)snprintf(a, sizeof a, "{\"product_id\":\"%s\",\"version\":2,\"name\":\"X\"}", id);
+    assert_int_equal(fx_call(w->park, "products.update", a, NULL, NULL), FANTASY_EAUTH);
+    assert_int_equal(fx_call(w->park, "products.update", a, w->user.access, NULL), FANTASY_EPERM);
+    assert_int_equal(fx_call(w->park, "products.update",
+                             "{\"product_id\":\"nope\",\"version\":1,\"name\":\"X\"}",
+                             w->mgr.access, NULL),
+                     FANTASY_ENOTFOUND);
+    (void)snprintf(a, sizeof a, "{\"product_id\":\"%s\",\"version\":2,\"name\":\"\"}", id);
+    assert_int_equal(fx_call(w->park, "products.update", a, w->mgr.access, NULL), FANTASY_EINVAL);
+    (void)snprintf(a, sizeof a, "{\"product_id\":\"%s\",\"version\":2,\"stock\":-2}", id);
+    assert_int_equal(fx_call(w->park, "products.update", a, w->mgr.access, NULL), FANTASY_EINVAL);
+    (void)snprintf(a, sizeof a, "{\"product_id\":\"%s\"}", id);
+    assert_int_equal(fx_call(w->park, "products.close", a, w->user.access, NULL), FANTASY_EPERM);
+    assert_int_equal(fx_call(w->park, "products.close", a, NULL, NULL), FANTASY_EAUTH);
+    assert_int_equal(fx_call(w->park, "products.get", "{\"product_id\":\"nope\"}", NULL, NULL),
+                     FANTASY_ENOTFOUND);
+    assert_int_equal(fx_call(w->park, "products.get", "{}", NULL, NULL), FANTASY_EINVAL);
+    assert_int_equal(fx_call(w->park, "products.list", "{\"limit\":101}", NULL, NULL),
+                     FANTASY_EINVAL);
+    assert_int_equal(fx_call(w->park, "products.list", "{\"cursor\":5}", NULL, NULL),
+                     FANTASY_EINVAL);
+    /* A stock change refused below held + sold writes every other field back too. */
+    (void)snprintf(a, sizeof a,
+                   "{\"product_id\":\"%s\",\"version\":2,\"stock\":1,\"name\":\"Renamed\"}", id);
+    assert_int_equal(fx_call(w->park, "products.update", a, w->mgr.access, NULL), FANTASY_EINVAL);
+    cJSON *r = NULL;
+    (void)snprintf(a, sizeof a, "{\"product_id\":\"%s\"}", id);
+    assert_int_equal(fx_call(w->park, "products.get", a, w->user.access, &r), FANTASY_OK);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(r, "name")->valuestring, "Day pass");
+    assert_int_equal(fx_int(r, "stock"), 5);
+    assert_int_equal(fx_int(r, "held"), 2);
+    assert_int_equal(fx_int(r, "available"), 3);
+    cJSON_Delete(r);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_is_draft_and_manager_only, setup, teardown),
@@ -187,6 +229,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_update_version_and_stock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unlimited_stock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_filters_and_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_codes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

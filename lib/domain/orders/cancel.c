@@ -22,6 +22,9 @@ fantasy_status fantasy__order_finish_refund(fantasy_park *park, cJSON *doc, int6
     st = st ? st : fantasy__batch_init(park, &b, (size_t)qty + 1);
     st = st ? st : fantasy__doc_set_int(doc, "lease_until", 0);
     st = st ? st : fantasy__order_set_status(doc, "REFUNDED");
+    /* Marked in the same apply as REFUNDED: a crash before the units are back leaves this
+     * order on run_due's give-back key. */
+    st = st ? st : fantasy__order_mark(doc, FANTASY__ORDER_GIVE_BACK);
     st = st ? st : fantasy__batch_order(&b, doc, *version);
     char k_user[128];
     (void)snprintf(k_user, sizeof k_user, "%s%s", FANTASY__KEY_USER,
@@ -43,43 +46,23 @@ fantasy_status fantasy__order_finish_refund(fantasy_park *park, cJSON *doc, int6
     st = st ? st : fantasy__batch_apply(&b, version);
     fantasy__batch_free(&b);
     fantasy_list_free(ids);
-    if (st == FANTASY_OK) {
-        /* Only now: a unit is never on sale while its ticket still scans. */
-        st = park->stock.give_back(park->stock.self, oid);
-        if (st == FANTASY_OK) {
-            fantasy__order_hold_event(park, doc, "inventory.returned");
-        }
-    }
-    return st;
+    /* Only now: a unit is never on sale while its ticket still scans. */
+    return st ? st : fantasy__order_give_back(park, doc, version);
 }
 
-fantasy_status fantasy__order_expire(fantasy_park *park, cJSON *doc, int64_t *version) {
-    static const char *const events[] = { "orders.expired", NULL };
-    fantasy_status st = fantasy__order_move(park, doc, version, "EXPIRED", events);
-    fantasy_hold_info h;
-    memset(&h, 0, sizeof h);
-    const char *oid = fantasy__doc_str(doc, "order_id");
-    /* The orphan sweep may have expired the hold already (and announced it). */
-    if (st == FANTASY_OK && park->stock.hold(park->stock.self, oid, &h) == FANTASY_OK &&
-        h.state == FANTASY_HOLD_HELD) {
-        st = park->stock.release(park->stock.self, oid);
-        if (st == FANTASY_OK) {
-            fantasy__order_hold_event(park, doc, "inventory.released");
-        }
-    }
-    return st;
+fantasy_status fantasy__order_expire(fantasy_park *park, cJSON *doc, int64_t *version,
+                                     const char *cause) {
+    const char *const events[] = { "orders.expired", cause, NULL };
+    fantasy_status st = fantasy__order_mark(doc, FANTASY__ORDER_RELEASE);
+    st = st ? st : fantasy__order_move(park, doc, version, "EXPIRED", events);
+    return st ? st : fantasy__order_release(park, doc, version);
 }
 
 static fantasy_status cancel_unpaid(fantasy_park *park, cJSON *doc, int64_t *version) {
     static const char *const events[] = { "orders.canceled", NULL };
-    fantasy_status st = fantasy__order_move(park, doc, version, "CANCELED", events);
-    if (st == FANTASY_OK) {
-        st = park->stock.release(park->stock.self, fantasy__doc_str(doc, "order_id"));
-        if (st == FANTASY_OK) {
-            fantasy__order_hold_event(park, doc, "inventory.released");
-        }
-    }
-    return st;
+    fantasy_status st = fantasy__order_mark(doc, FANTASY__ORDER_RELEASE);
+    st = st ? st : fantasy__order_move(park, doc, version, "CANCELED", events);
+    return st ? st : fantasy__order_release(park, doc, version);
 }
 
 /* The refund: REFUND_PENDING with a lease (written first), then the provider. */

@@ -38,7 +38,14 @@ fantasy_status fantasy__batch_order(fantasy__batch *b, const cJSON *doc, int64_t
                    fantasy__doc_str(doc, "status"));
     (void)snprintf(k_user, sizeof k_user, "%s%s", FANTASY__KEY_USER,
                    fantasy__doc_str(doc, "user_id"));
-    const char *keys[] = { FANTASY__KEY_ALL, k_status, k_user, NULL };
+    const char *keys[6] = { FANTASY__KEY_ALL, k_status, k_user, NULL };
+    size_t n = 3;
+    if (fantasy__order_marked(doc, FANTASY__ORDER_RELEASE)) {
+        keys[n++] = FANTASY__KEY_RELEASE;
+    }
+    if (fantasy__order_marked(doc, FANTASY__ORDER_GIVE_BACK)) {
+        keys[n++] = FANTASY__KEY_GIVE_BACK;
+    }
     return fantasy__batch_doc(b, FANTASY__COL_ORDERS, fantasy__doc_str(doc, "order_id"), doc,
                               expected, keys, NULL);
 }
@@ -168,8 +175,9 @@ fantasy_status fantasy__order_json(fantasy_park *park, const cJSON *doc, int64_t
     cJSON *tickets = NULL;
     fantasy_status st = o ? FANTASY_OK : fantasy__oom();
     if (st == FANTASY_OK) {
-        static const char *const internal[] = { "lease_until", "idempotency_key", "refund_key",
-                                                NULL };
+        static const char *const internal[] = { "lease_until",          "idempotency_key",
+                                                "refund_key",           FANTASY__ORDER_GIVE_BACK,
+                                                FANTASY__ORDER_RELEASE, NULL };
         for (size_t i = 0; internal[i]; i++) {
             cJSON_DeleteItemFromObjectCaseSensitive(o, internal[i]);
         }
@@ -211,14 +219,4 @@ fantasy_status fantasy__order_move(fantasy_park *park, cJSON *doc, int64_t *vers
         return fantasy__fail(st, "order %s changed meanwhile", fantasy__doc_str(doc, "order_id"));
     }
     return st;
-}
-
-void fantasy__order_hold_event(fantasy_park *park, const cJSON *doc, const char *type) {
-    cJSON *p = NULL;
-    if (order_payload(doc, &p) == FANTASY_OK) {
-        /* Derived id: a rerun of the same step writes the same event, not a second one. */
-        (void)fantasy__event_publish(park, type, p, fantasy__doc_str(doc, "order_id"),
-                                     fantasy__doc_int(doc, "created_at"));
-    }
-    cJSON_Delete(p);
 }

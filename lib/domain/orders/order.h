@@ -11,6 +11,10 @@
 
 #define FANTASY__ORDER_MAX_QTY 100
 #define FANTASY__BATCH_EVENTS  4
+/* Internal order fields, true while a step in the stock store is pending (holds.c); the index
+ * keys FANTASY__KEY_GIVE_BACK and FANTASY__KEY_RELEASE follow them. */
+#define FANTASY__ORDER_GIVE_BACK "give_back_pending"
+#define FANTASY__ORDER_RELEASE   "release_pending"
 
 /* Several writes and their events, applied as one batch. */
 typedef struct fantasy__batch {
@@ -48,18 +52,33 @@ fantasy_status fantasy__order_set_status(cJSON *doc, const char *status);
 /* One write of the order and its events; *version updated. */
 fantasy_status fantasy__order_move(fantasy_park *park, cJSON *doc, int64_t *version,
                                    const char *status, const char *const *events);
-/* Publish an inventory event about the order's hold (a change in the stock store). */
-void fantasy__order_hold_event(fantasy_park *park, const cJSON *doc, const char *type);
+/* Mark a pending stock-store step (FANTASY__ORDER_RELEASE or _GIVE_BACK) in the doc, to be
+ * written with the record move that precedes the step; and whether it is marked. */
+fantasy_status fantasy__order_mark(cJSON *doc, const char *flag);
+int fantasy__order_marked(const cJSON *doc, const char *flag);
+/* The steps (holds.c), each idempotent and ending in the apply that drops its mark. */
+fantasy_status fantasy__order_release(fantasy_park *park, cJSON *doc, int64_t *version);
+/* Every step the doc is marked for (run_due). */
+fantasy_status fantasy__order_finish_steps(fantasy_park *park, cJSON *doc, int64_t *version);
 
 /* Saga steps, shared by the calls and run_due. */
 fantasy_status fantasy__order_finish_paid(fantasy_park *park, cJSON *doc, int64_t *version,
                                           const char *payment_id);
-fantasy_status fantasy__order_unpay(fantasy_park *park, cJSON *doc, int64_t *version);
+/* The attempt is over without a capture: `declined` says the provider declined it (announced
+ * as payments.declined); otherwise it never reached the provider. Payable again until
+ * expires_at, EXPIRED past it or when the hold is gone. */
+fantasy_status fantasy__order_unpay(fantasy_park *park, cJSON *doc, int64_t *version, int declined);
 fantasy_status fantasy__order_finish_refund(fantasy_park *park, cJSON *doc, int64_t *version);
+/* Units of a REFUNDED order back on sale, then one apply drops its give-back mark and announces
+ * inventory.returned (holds.c). */
+fantasy_status fantasy__order_give_back(fantasy_park *park, cJSON *doc, int64_t *version);
 /* REFUND_PENDING with a lease (CAS), then the provider's cancel with the order's refund key. */
 fantasy_status fantasy__order_refund(fantasy_park *park, cJSON *doc, int64_t *version,
                                      const char *reason);
-fantasy_status fantasy__order_expire(fantasy_park *park, cJSON *doc, int64_t *version);
+/* EXPIRED (with orders.expired and, when not NULL, `cause` in the same apply), then the hold
+ * released if it is still HELD (fantasy__order_release). */
+fantasy_status fantasy__order_expire(fantasy_park *park, cJSON *doc, int64_t *version,
+                                     const char *cause);
 
 fantasy_status fantasy__orders_create(fantasy_park *park, const fantasy_actor *actor,
                                       const char *product_id, int64_t qty, const char *key,

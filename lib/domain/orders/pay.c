@@ -62,19 +62,29 @@ fantasy_status fantasy__order_finish_paid(fantasy_park *park, cJSON *doc, int64_
     return st;
 }
 
-/* Declined or never seen by the provider: payable again until the order's own expiry. */
-fantasy_status fantasy__order_unpay(fantasy_park *park, cJSON *doc, int64_t *version) {
-    fantasy_status st = fantasy__doc_set_int(doc, "lease_until", 0);
+/* No payment attached and no lease: nothing is in flight any more. */
+static fantasy_status drop_payment(cJSON *doc) {
     cJSON_DeleteItemFromObjectCaseSensitive(doc, "payment");
-    st = st ? st : fantasy__json_put_null(doc, "payment");
-    static const char *const events[] = { "payments.declined", NULL };
+    fantasy_status st = fantasy__json_put_null(doc, "payment");
+    return st ? st : fantasy__doc_set_int(doc, "lease_until", 0);
+}
+
+fantasy_status fantasy__order_unpay(fantasy_park *park, cJSON *doc, int64_t *version,
+                                    int declined) {
+    const char *cause = declined ? "payments.declined" : NULL;
+    fantasy_status st = drop_payment(doc);
+    if (st == FANTASY_OK && fantasy__now(park) >= fantasy__doc_int(doc, "expires_at")) {
+        return fantasy__order_expire(park, doc, version, cause);
+    }
+    const char *const events[] = { cause, NULL };
     st = st ? st : fantasy__order_move(park, doc, version, "PENDING_PAYMENT", events);
     if (st == FANTASY_OK) {
         st = park->stock.extend(park->stock.self, fantasy__doc_str(doc, "order_id"),
                                 fantasy__doc_int(doc, "expires_at"));
         if (st == FANTASY_ESTATE || st == FANTASY_ENOTFOUND) {
             /* The hold is gone (swept): nothing left to pay for, so the order ends too. */
-            st = fantasy__order_expire(park, doc, version);
+            fantasy__error_clear();
+            st = fantasy__order_expire(park, doc, version, NULL);
         }
     }
     return st;
@@ -139,8 +149,11 @@ static fantasy_status start_paying(fantasy_park *park, cJSON *doc, int64_t *vers
     }
     st = park->stock.extend(park->stock.self, fantasy__doc_str(doc, "order_id"), FANTASY_NEVER);
     if (st == FANTASY_ESTATE || st == FANTASY_ENOTFOUND) {
-        /* The provider was not called: undo PAYING (the order expires with its hold). */
-        st = fantasy__order_unpay(park, doc, version);
+        /* The sweep took the hold: the provider was never called, so nothing was declined; the
+         * order ends with its hold. */
+        fantasy__error_clear();
+        st = drop_payment(doc);
+        st = st ? st : fantasy__order_expire(park, doc, version, NULL);
         return st ? st : fantasy__fail(FANTASY_EEXPIRED, "the order's hold has expired");
     }
     return st;
@@ -152,7 +165,7 @@ static fantasy_status after_provider(fantasy_park *park, cJSON *doc, int64_t *ve
         return fantasy__order_finish_paid(park, doc, version, r->payment_id);
     }
     if (call == FANTASY_OK && r->outcome == FANTASY_PAYMENT_DECLINED) {
-        fantasy_status st = fantasy__order_unpay(park, doc, version);
+        fantasy_status st = fantasy__order_unpay(park, doc, version, 1);
         return st ? st : fantasy__fail(FANTASY_EDECLINED, "payment declined: %s", r->message);
     }
     /* Nothing is in flight any more: release the lease so run_due may look it up at once. */

@@ -33,8 +33,8 @@ static fantasy_status resolve_payment(fantasy_park *park, cJSON *doc, int64_t *v
         st = fantasy__order_finish_paid(park, doc, ver, r.payment_id);
     } else if (st == FANTASY_OK &&
                (r.outcome == FANTASY_PAYMENT_DECLINED || r.outcome == FANTASY_PAYMENT_NOT_FOUND)) {
-        st = now >= fantasy__doc_int(doc, "expires_at") ? fantasy__order_expire(park, doc, ver)
-                                                        : fantasy__order_unpay(park, doc, ver);
+        /* Not found: the request never reached the provider, so nothing was declined. */
+        st = fantasy__order_unpay(park, doc, ver, r.outcome == FANTASY_PAYMENT_DECLINED);
     } else {
         /* Still unknown: never guess; free the lease for the next run. */
         fantasy_status s2 = fantasy__doc_set_int(doc, "lease_until", 0);
@@ -45,20 +45,6 @@ static fantasy_status resolve_payment(fantasy_park *park, cJSON *doc, int64_t *v
         counts->payments_resolved++;
     }
     return st;
-}
-
-static fantasy_status give_back_if_sold(fantasy_park *park, const cJSON *doc) {
-    fantasy_hold_info h;
-    memset(&h, 0, sizeof h);
-    const char *oid = fantasy__doc_str(doc, "order_id");
-    fantasy_status st = park->stock.hold(park->stock.self, oid, &h);
-    if (st == FANTASY_OK && h.state == FANTASY_HOLD_SOLD) {
-        st = park->stock.give_back(park->stock.self, oid);
-        if (st == FANTASY_OK) {
-            fantasy__order_hold_event(park, doc, "inventory.returned");
-        }
-    }
-    return st == FANTASY_ENOTFOUND ? FANTASY_OK : st;
 }
 
 static fantasy_status resume_one(fantasy_park *park, const char *id, int64_t now,
@@ -72,7 +58,7 @@ static fantasy_status resume_one(fantasy_park *park, const char *id, int64_t now
     const char *s = fantasy__doc_str(doc, "status");
     int lapsed = fantasy__doc_int(doc, "lease_until") <= now;
     if (strcmp(s, "PENDING_PAYMENT") == 0 && fantasy__doc_int(doc, "expires_at") <= now) {
-        st = fantasy__order_expire(park, doc, &ver);
+        st = fantasy__order_expire(park, doc, &ver, NULL);
         counts->orders_expired += st == FANTASY_OK;
     } else if (strcmp(s, "PAYMENT_UNKNOWN") == 0 || (strcmp(s, "PAYING") == 0 && lapsed)) {
         st = resolve_payment(park, doc, &ver, now, counts);
@@ -81,18 +67,20 @@ static fantasy_status resume_one(fantasy_park *park, const char *id, int64_t now
         counts->payments_resolved += st == FANTASY_OK;
         /* A refused or unknown refund stays REFUND_PENDING for the next run: not a failure. */
         st = st == FANTASY_EDECLINED || st == FANTASY_EPAYUNKNOWN ? FANTASY_OK : st;
-    } else if (strcmp(s, "REFUNDED") == 0) {
-        st = give_back_if_sold(park, doc);
+    } else if (strcmp(s, "REFUNDED") == 0 || strcmp(s, "CANCELED") == 0 ||
+               strcmp(s, "EXPIRED") == 0) {
+        /* Found by a pending key: a step in the stock store a crash left unrecorded. */
+        st = fantasy__order_finish_steps(park, doc, &ver);
     }
     cJSON_Delete(doc);
     /* Another process took this order first: it is theirs to finish. */
     return st == FANTASY_ECONFLICT ? FANTASY_OK : st;
 }
 
-static fantasy_status resume_status(fantasy_park *park, const char *status, int64_t now,
-                                    fantasy_due_counts *counts) {
-    char key[64], after[FANTASY_ID_MAX] = "";
-    (void)snprintf(key, sizeof key, "%s%s", FANTASY__KEY_STATUS, status);
+/* Every order holding `key`, in id order, a batch at a time. */
+static fantasy_status resume_key(fantasy_park *park, const char *key, int64_t now,
+                                 fantasy_due_counts *counts) {
+    char after[FANTASY_ID_MAX] = "";
     fantasy_list *ids = NULL;
     fantasy_status first = fantasy_list_new(&park->alloc, &ids);
     size_t got = RESUME_BATCH;
@@ -114,11 +102,18 @@ static fantasy_status resume_status(fantasy_park *park, const char *status, int6
 }
 
 fantasy_status fantasy__due_orders(fantasy_park *park, int64_t now_ms, fantasy_due_counts *counts) {
-    static const char *const statuses[] = { "PENDING_PAYMENT", "PAYMENT_UNKNOWN", "PAYING",
-                                            "REFUND_PENDING",  "REFUNDED",        NULL };
+    /* An ended order is visited only while a step in the stock store is pending (the pending
+     * keys): the cost of a run does not grow with every order ever refunded or canceled. */
+    static const char *const keys[] = { FANTASY__KEY_STATUS "PENDING_PAYMENT",
+                                        FANTASY__KEY_STATUS "PAYMENT_UNKNOWN",
+                                        FANTASY__KEY_STATUS "PAYING",
+                                        FANTASY__KEY_STATUS "REFUND_PENDING",
+                                        FANTASY__KEY_RELEASE,
+                                        FANTASY__KEY_GIVE_BACK,
+                                        NULL };
     fantasy_status first = FANTASY_OK;
-    for (size_t i = 0; statuses[i]; i++) {
-        fantasy_status st = resume_status(park, statuses[i], now_ms, counts);
+    for (size_t i = 0; keys[i]; i++) {
+        fantasy_status st = resume_key(park, keys[i], now_ms, counts);
         first = first == FANTASY_OK ? st : first;
     }
     return first;

@@ -55,6 +55,11 @@ typedef struct fantasy__doc_query {
 fantasy_status fantasy__doc_page(fantasy_park *park, const fantasy__doc_query *q,
                                  const char *cursor, int64_t limit, cJSON **result);
 
+/* Method arguments from NULL-terminated name/value string pairs (a NULL value is left out),
+ * plus a list's `cursor` (NULL: left out) and `limit` (0: left out, the default). NULL when
+ * out of memory. */
+cJSON *fantasy__sales_args(const char *const *kv, const char *cursor, int limit);
+
 /* fantasy__call_as that takes `args` (NULL: they could not be built → FANTASY_ENOMEM). */
 fantasy_status fantasy__sales_typed_call(fantasy_park *park, const fantasy_actor *actor,
                                          const char *method, cJSON *args, cJSON **result);

@@ -19,16 +19,32 @@ fantasy_status fantasy__sales_typed_call(fantasy_park *park, const fantasy_actor
     return st;
 }
 
+cJSON *fantasy__sales_args(const char *const *kv, const char *cursor, int limit) {
+    cJSON *a = cJSON_CreateObject();
+    fantasy_status st = a ? FANTASY_OK : FANTASY_ENOMEM;
+    for (size_t i = 0; st == FANTASY_OK && kv && kv[i]; i += 2) {
+        st = kv[i + 1] ? fantasy__json_put_str(a, kv[i], kv[i + 1]) : FANTASY_OK;
+    }
+    if (st == FANTASY_OK && cursor) {
+        st = fantasy__json_put_str(a, "cursor", cursor);
+    }
+    if (st == FANTASY_OK && limit != 0) {
+        st = fantasy__json_put_int(a, "limit", limit);
+    }
+    if (st != FANTASY_OK) {
+        cJSON_Delete(a);
+        return NULL;
+    }
+    return a;
+}
+
 static void copy_str(char *dst, size_t cap, const cJSON *o, const char *name) {
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
     (void)snprintf(dst, cap, "%s", cJSON_IsString(f) ? f->valuestring : "");
 }
 
-static fantasy_status to_product(fantasy_park *park, const cJSON *r, fantasy_product **out) {
-    fantasy_product *p = fantasy__calloc(&park->alloc, 1, sizeof *p);
-    if (!p) {
-        return fantasy__oom();
-    }
+static void fill_product(const cJSON *r, fantasy_product *p) {
+    memset(p, 0, sizeof *p);
     copy_str(p->product_id, sizeof p->product_id, r, "product_id");
     copy_str(p->name, sizeof p->name, r, "name");
     copy_str(p->type, sizeof p->type, r, "type");
@@ -43,11 +59,51 @@ static fantasy_status to_product(fantasy_park *park, const cJSON *r, fantasy_pro
     p->sale_starts_at_ms = fantasy__doc_int(r, "sale_starts_at");
     p->sale_ends_at_ms = fantasy__doc_int(r, "sale_ends_at");
     p->version = fantasy__doc_int(r, "version");
+}
+
+static fantasy_status to_product(fantasy_park *park, const cJSON *r, fantasy_product **out) {
+    fantasy_product *p = fantasy__alloc(&park->alloc, sizeof *p);
+    if (!p) {
+        return fantasy__oom();
+    }
+    fill_product(r, p);
     /* One host-owned block so fantasy_free() needs no park. */
     *out =
         (fantasy_product *)(void *)fantasy__out_strndup(&park->alloc, (const char *)p, sizeof *p);
     fantasy__free(&park->alloc, p);
     return *out ? FANTASY_OK : fantasy__oom();
+}
+
+/* The page and its products in one host-owned block, so one fantasy_free releases both. */
+static fantasy_status to_page(fantasy_park *park, const cJSON *r, fantasy_product_page **out) {
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(r, "items");
+    size_t n = (size_t)cJSON_GetArraySize(items);
+    /* sizeof the page is a multiple of its alignment, which is the product's too. */
+    size_t head = sizeof(fantasy_product_page);
+    size_t total = head + n * sizeof(fantasy_product);
+    unsigned char *tmp = fantasy__calloc(&park->alloc, 1, total);
+    if (!tmp) {
+        return fantasy__oom();
+    }
+    fantasy_product_page *page = (fantasy_product_page *)(void *)tmp;
+    fantasy_product *p = (fantasy_product *)(void *)(tmp + head);
+    page->n = n;
+    copy_str(page->next_cursor, sizeof page->next_cursor, r, "next_cursor");
+    size_t i = 0;
+    const cJSON *it = NULL;
+    cJSON_ArrayForEach(it, items) {
+        fill_product(it, &p[i++]);
+    }
+    unsigned char *block =
+        (unsigned char *)fantasy__out_strndup(&park->alloc, (const char *)tmp, total);
+    fantasy__free(&park->alloc, tmp);
+    if (!block) {
+        return fantasy__oom();
+    }
+    page = (fantasy_product_page *)(void *)block;
+    page->items = n ? (fantasy_product *)(void *)(block + head) : NULL;
+    *out = page;
+    return FANTASY_OK;
 }
 
 static fantasy_status run(fantasy_park *park, const fantasy_actor *actor, const char *method,
@@ -133,6 +189,27 @@ FANTASY_API fantasy_status fantasy_products_get(fantasy_park *park, const fantas
     return by_id(park, actor, "products.get", product_id, out);
 }
 
+FANTASY_API fantasy_status fantasy_products_list(fantasy_park *park, const fantasy_actor *actor,
+                                                 const char *type, const char *status,
+                                                 const char *cursor, int limit,
+                                                 fantasy_product_page **out) {
+    fantasy__error_clear();
+    if (out) {
+        *out = NULL;
+    }
+    FANTASY__CHECK_PARK(park);
+    if (!out) {
+        return fantasy__fail(FANTASY_EMISUSE, "%s: NULL argument", __func__);
+    }
+    const char *kv[] = { "type", type, "status", status, NULL };
+    cJSON *r = NULL;
+    fantasy_status st = fantasy__sales_typed_call(park, actor, "products.list",
+                                                  fantasy__sales_args(kv, cursor, limit), &r);
+    st = st ? st : to_page(park, r, out);
+    cJSON_Delete(r);
+    return st;
+}
+
 static fantasy_status opt_int(cJSON *a, const char *name, const int64_t *v) {
     return v ? fantasy__json_put_int(a, name, *v) : FANTASY_OK;
 }
@@ -181,4 +258,8 @@ FANTASY_API fantasy_status fantasy_products_update(fantasy_park *park, const fan
 
 FANTASY_API void fantasy_product_free(fantasy_product *product) {
     fantasy_free(product);
+}
+
+FANTASY_API void fantasy_product_page_free(fantasy_product_page *page) {
+    fantasy_free(page);
 }
