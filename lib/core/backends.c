@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fantasy/backends/memory.h"
+#include "fantasy/backends/postgres.h"
 
 #include "core/error.h"
 #include "fantasy_build_config.h"
@@ -19,8 +20,41 @@ int fantasy__store_kind_supported(const char *spec) {
         starts_with(spec, "inproc:") || starts_with(spec, "sandbox:")) {
         return 1;
     }
-    /* Durable, networked and HTTP backends register here as they land. */
+    if (starts_with(spec, "postgres:")) {
+        return FANTASY_WITH_POSTGRES;
+    }
+    /* Networked and HTTP backends (redis:, kafka:, toss:) register here as they land. */
     return 0;
+}
+
+/* The durable stores keep all three ports in one database, so `stock=store` and `queues=store`
+ * follow `store`. The spec's text after the scheme is the path or conninfo. */
+typedef struct durable_kind {
+    const char *scheme;
+    fantasy_status (*records)(const char *, const fantasy_allocator *, fantasy_record_store *);
+    fantasy_status (*stock)(const char *, const fantasy_allocator *, fantasy_stock_store *);
+    fantasy_status (*queues)(const char *, const fantasy_allocator *, fantasy_queue_store *);
+} durable_kind;
+
+static const durable_kind durable_kinds[] = {
+#if FANTASY_WITH_POSTGRES
+    { "postgres:", fantasy_postgres_record_store_open, fantasy_postgres_stock_store_open,
+      fantasy_postgres_queue_store_open },
+#endif
+    { NULL, NULL, NULL, NULL },
+};
+
+static const durable_kind *durable_for(const char *spec) {
+    for (const durable_kind *k = durable_kinds; k->scheme; k++) {
+        if (starts_with(spec, k->scheme)) {
+            return k;
+        }
+    }
+    return NULL;
+}
+
+static const char *durable_target(const durable_kind *k, const char *spec) {
+    return spec + strlen(k->scheme);
 }
 
 static fantasy_status unsupported(const char *key, const char *spec) {
@@ -32,6 +66,10 @@ fantasy_status fantasy__build_record_store(const fantasy__settings *s, const fan
     if (starts_with(s->store, "memory:")) {
         return fantasy_memory_record_store_open(a, out);
     }
+    const durable_kind *k = durable_for(s->store);
+    if (k) {
+        return k->records(durable_target(k, s->store), a, out);
+    }
     return unsupported("store", s->store);
 }
 
@@ -40,6 +78,10 @@ fantasy_status fantasy__build_stock_store(const fantasy__settings *s, const fant
     if (strcmp(s->stock, "store") == 0 && starts_with(s->store, "memory:")) {
         return fantasy_memory_stock_store_open(a, out);
     }
+    const durable_kind *k = durable_for(s->store);
+    if (strcmp(s->stock, "store") == 0 && k) {
+        return k->stock(durable_target(k, s->store), a, out);
+    }
     return unsupported("stock", s->stock);
 }
 
@@ -47,6 +89,10 @@ fantasy_status fantasy__build_queue_store(const fantasy__settings *s, const fant
                                           fantasy_queue_store *out) {
     if (strcmp(s->queues, "store") == 0 && starts_with(s->store, "memory:")) {
         return fantasy_memory_queue_store_open(a, out);
+    }
+    const durable_kind *k = durable_for(s->store);
+    if (strcmp(s->queues, "store") == 0 && k) {
+        return k->queues(durable_target(k, s->store), a, out);
     }
     return unsupported("queues", s->queues);
 }

@@ -10,6 +10,13 @@
  * and migrated forward through a `fantasy_schema_version` table; a database from a newer release
  * is refused. Many processes and hosts may share one database.
  *
+ * Documents round-trip byte for byte, JSON or not: the bytes are kept as they were put, and
+ * beside them (column `body`) their JSONB reading, NULL when they are not JSON, for queries in
+ * the database. All three stores of one conninfo share its schema (search_path): pass
+ * `options='-csearch_path=NAME'` in the conninfo to keep several parks in one database.
+ * Reserves, moves of a hold and joins are single calls of server-side PL/pgSQL functions, one
+ * round trip each; position() is an index range scan (O(rank)), not O(log n).
+ *
  * Available when the library was built with libpq (FANTASY_WITH_POSTGRES).
  */
 #ifndef FANTASY_BACKENDS_POSTGRES_H
