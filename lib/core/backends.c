@@ -7,6 +7,7 @@
 
 #include "fantasy/backends/memory.h"
 #include "fantasy/backends/postgres.h"
+#include "fantasy/backends/sqlite.h"
 
 #include "core/error.h"
 #include "fantasy_build_config.h"
@@ -19,6 +20,9 @@ int fantasy__store_kind_supported(const char *spec) {
     if (starts_with(spec, "memory:") || strcmp(spec, "store") == 0 ||
         starts_with(spec, "inproc:") || starts_with(spec, "sandbox:")) {
         return 1;
+    }
+    if (starts_with(spec, "sqlite:")) {
+        return FANTASY_WITH_SQLITE;
     }
     if (starts_with(spec, "postgres:")) {
         return FANTASY_WITH_POSTGRES;
@@ -37,6 +41,10 @@ typedef struct durable_kind {
 } durable_kind;
 
 static const durable_kind durable_kinds[] = {
+#if FANTASY_WITH_SQLITE
+    { "sqlite:", fantasy_sqlite_record_store_open, fantasy_sqlite_stock_store_open,
+      fantasy_sqlite_queue_store_open },
+#endif
 #if FANTASY_WITH_POSTGRES
     { "postgres:", fantasy_postgres_record_store_open, fantasy_postgres_stock_store_open,
       fantasy_postgres_queue_store_open },
