@@ -1,5 +1,6 @@
 /* The `fantasy` command-line tool (API.md "The CLI"):
  *   fantasy [-c key=value]... [--system | --token TOKEN] call METHOD [ARGS_JSON]
+ *   fantasy [-c key=value]... park-day [OPTIONS]   (cmd_park_day.c)
  *   fantasy version
  * Exit status: 0 success, 1 the library refused (error JSON on stdout), 2 usage error. */
 #include <stdio.h>
@@ -9,10 +10,13 @@
 #include "fantasy/fantasy.h"
 
 #include "cli.h"
+#include "park_day.h"
 
 static void usage(FILE *f) {
     (void)fputs(
         "usage: fantasy [-c key=value]... [--system | --token TOKEN] call METHOD [ARGS_JSON]\n"
+        "       fantasy [-c key=value]... park-day [--visitors N] [--threads T] [--seed S]\n"
+        "                [--report FILE.html] [--keep] [--quiet]   (park-day --help)\n"
         "       fantasy version | --help\n"
         "ARGS_JSON defaults to {}; '-' reads it from standard input.\n"
         "Exit status: 0 ok, 1 the library refused (error JSON on stdout), 2 usage error.\n",
@@ -158,6 +162,8 @@ int main(int argc, char **argv) {
         usage(stderr);
     } else if (strcmp(argv[cmd], "call") == 0) {
         rc = run_call(&cli, argc - cmd - 1, argv + cmd + 1);
+    } else if (strcmp(argv[cmd], "park-day") == 0) {
+        rc = fantasy__park_day_main(&cli, argc, argv, cmd);
     } else if (strcmp(argv[cmd], "version") == 0) {
         (void)printf("fantasy %s\n", fantasy_version());
         rc = 0;
