@@ -2,7 +2,10 @@
  * (1) bare C11 CAS decrement, (2) one global mutex, (3) the memory stock store's reserve,
  * (4) fantasy_orders_create (typed), (5) "orders.create" through fantasy_call_system.
  * Then 2 threads on 2 products against 1 thread on 1 product with the stock store's reserve.
- * Each case runs BENCH_SECONDS (default 0.5) seconds. Not a test: prints, exits 0. */
+ * Each case runs BENCH_SECONDS (default 0.5) seconds; BENCH_CASES and BENCH_THREADS narrow the
+ * run (see bs_wanted and bs_main). Each row also prints CPU microseconds per op, which holds
+ * steadier than ops/s when other work shares the cores, and a BENCH line (bench/run.sh) against
+ * its baseline. Not a test: prints, exits 0. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -48,12 +51,15 @@ typedef struct bs_thread {
     atomic_int *stop;
     uint64_t ok;
     uint64_t failed;
+    double cpu; /* this thread's CPU seconds in the timed loop */
 } bs_thread;
 
 typedef struct bs_result {
     uint64_t ok;
     uint64_t failed;
     double seconds;
+    double cpu; /* CPU seconds of all workers: with other load on the machine, CPU per op is
+                 * the steadier measure of cost */
 } bs_result;
 
 static double bs_now(void) {
@@ -74,9 +80,16 @@ static double bs_duration(void) {
     return d;
 }
 
+static double bs_thread_cpu(void) {
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void *bs_worker(void *arg) {
     bs_thread *t = arg;
     (void)pthread_barrier_wait(t->barrier);
+    double cpu0 = bs_thread_cpu();
     uint64_t i = 0;
     while (!atomic_load_explicit(t->stop, memory_order_relaxed)) {
         if (t->op(t->env, t->tid, i)) {
@@ -86,6 +99,7 @@ static void *bs_worker(void *arg) {
         }
         i++;
     }
+    t->cpu = bs_thread_cpu() - cpu0;
     return NULL;
 }
 
@@ -102,10 +116,10 @@ static bs_result bs_run(bs_env *env, bs_op op, int threads, double seconds) {
     pthread_t th[BS_MAX_THREADS];
     pthread_barrier_t barrier;
     atomic_int stop = 0;
-    bs_result r = { 0, 0, 0.0 };
+    bs_result r = { 0, 0, 0.0, 0.0 };
     (void)pthread_barrier_init(&barrier, NULL, (unsigned)threads + 1);
     for (int k = 0; k < threads; k++) {
-        t[k] = (bs_thread){ env, op, k, &barrier, &stop, 0, 0 };
+        t[k] = (bs_thread){ env, op, k, &barrier, &stop, 0, 0, 0.0 };
         (void)pthread_create(&th[k], NULL, bs_worker, &t[k]);
     }
     (void)pthread_barrier_wait(&barrier);
@@ -116,6 +130,7 @@ static bs_result bs_run(bs_env *env, bs_op op, int threads, double seconds) {
         (void)pthread_join(th[k], NULL);
         r.ok += t[k].ok;
         r.failed += t[k].failed;
+        r.cpu += t[k].cpu;
     }
     r.seconds = bs_now() - t0;
     (void)pthread_barrier_destroy(&barrier);
@@ -149,11 +164,35 @@ static int op_mutex(bs_env *env, int tid, uint64_t i) {
     return ok;
 }
 
+static char *bs_put_uint(char *p, uint64_t v) {
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n) {
+        *p++ = tmp[--n];
+    }
+    return p;
+}
+
+/* "h<case>-<thread>-<i>" without snprintf, whose cost would otherwise be a tenth of the case. */
+static void bs_hold_id(char out[64], int case_no, int tid, uint64_t i) {
+    char *p = out;
+    *p++ = 'h';
+    p = bs_put_uint(p, (uint64_t)case_no);
+    *p++ = '-';
+    p = bs_put_uint(p, (uint64_t)tid);
+    *p++ = '-';
+    p = bs_put_uint(p, i);
+    *p = '\0';
+}
+
 /* (3) the stock store's reserve: unique hold ids, a few hundred users, a per-user limit. */
 static int op_reserve(bs_env *env, int tid, uint64_t i) {
     char hold_id[64];
-    (void)snprintf(hold_id, sizeof hold_id, "h%d-%d-%llu", env->case_no, tid,
-                   (unsigned long long)i);
+    bs_hold_id(hold_id, env->case_no, tid, i);
     const char *pid = env->products[env->product_per_thread ? tid : 0];
     size_t u = (size_t)((i * 7u + (uint64_t)tid * 31u) % BS_USERS);
     fantasy_hold h = { .hold_id = hold_id,
@@ -293,17 +332,20 @@ static int bs_park_setup(bs_env *env) {
 
 typedef struct bs_case {
     const char *name;
+    const char *bench; /* the BENCH line's name; the first case's is the baseline's */
     bs_op op;
     int kind;      /* 0 plain, 1 stock store, 2 orders */
     double target; /* fraction of (1); 0: none */
 } bs_case;
 
 static const bs_case bs_cases[] = {
-    { "(1) C11 CAS decrement", op_cas, 0, 0.0 },
-    { "(2) global mutex", op_mutex, 0, 0.0 },
-    { "(3) stock store reserve", op_reserve, 1, 1.0 / 10 },
-    { "(4) orders_create typed", op_order_typed, 2, 1.0 / 200 },
-    { "(5) call orders.create", op_order_json, 2, 1.0 / 400 },
+    { "(1) C11 CAS decrement", "C11 CAS decrement, one counter", op_cas, 0, 0.0 },
+    { "(2) global mutex", "global mutex read-check-write, one hot product", op_mutex, 0, 0.0 },
+    { "(3) stock store reserve", "stock store reserve, one hot product", op_reserve, 1, 1.0 / 10 },
+    { "(4) orders_create typed", "fantasy_orders_create, one hot product", op_order_typed, 2,
+      1.0 / 200 },
+    { "(5) call orders.create", "fantasy_call orders.create, one hot product", op_order_json, 2,
+      1.0 / 400 },
 };
 
 static int bs_prepare(bs_env *env, const bs_case *c) {
@@ -320,27 +362,43 @@ static int bs_prepare(bs_env *env, const bs_case *c) {
     return 0;
 }
 
-static void bs_print_row(const char *name, int threads, const bs_result *r, double base,
-                         double target) {
+/* One table row; `vs_base` adds the BENCH line against the CAS loop (not for the loop itself). */
+static void bs_print_row(const bs_case *c, int threads, const bs_result *r, double base,
+                         int vs_base) {
     double rate = r->seconds > 0 ? (double)r->ok / r->seconds : 0.0;
     double frac = base > 0 ? rate / base : 0.0;
+    double cpu_us = r->ok ? r->cpu * 1e6 / (double)r->ok : 0.0;
     char tgt[32] = "-";
     const char *verdict = "";
-    if (target > 0) {
-        (void)snprintf(tgt, sizeof tgt, ">= 1/%.0f", 1.0 / target);
-        verdict = frac >= target ? "met" : "missed";
+    if (c->target > 0) {
+        (void)snprintf(tgt, sizeof tgt, ">= 1/%.0f", 1.0 / c->target);
+        verdict = frac >= c->target ? "met" : "missed";
     }
-    printf("%-26s %7d %11llu %6llu %8.3f %14.0f %11.5f (1/%-7.0f) %-10s %s\n", name, threads,
-           (unsigned long long)r->ok, (unsigned long long)r->failed, r->seconds, rate, frac,
-           frac > 0 ? 1.0 / frac : 0.0, tgt, verdict);
+    printf("%-26s %7d %11llu %6llu %8.3f %14.0f %10.3f %11.5f (1/%-7.0f) %-10s %s\n", c->name,
+           threads, (unsigned long long)r->ok, (unsigned long long)r->failed, r->seconds, rate,
+           cpu_us, frac, frac > 0 ? 1.0 / frac : 0.0, tgt, verdict);
+    if (vs_base) {
+        printf("BENCH\t%s\tmemory\t%d\t%.0f\t%s\t%.0f\n", c->bench, threads, rate,
+               bs_cases[0].bench, base);
+    }
+}
+
+/* BENCH_CASES (e.g. "34s") picks cases by number and "s" for the scaling run, to profile one
+ * at a time; the CAS baseline (1) always runs. Unset: everything. */
+static int bs_wanted(char which) {
+    const char *s = getenv("BENCH_CASES");
+    return !s || !*s || which == '1' || strchr(s, which) != NULL;
 }
 
 static int bs_table(bs_env *env, int threads, double seconds) {
     double base = 0.0;
-    printf("\n%-26s %7s %11s %6s %8s %14s %22s %-10s %s\n", "case", "threads", "ops", "fail",
-           "seconds", "ops/s", "fraction of (1)", "target", "");
+    printf("\n%-26s %7s %11s %6s %8s %14s %10s %22s %-10s %s\n", "case", "threads", "ops", "fail",
+           "seconds", "ops/s", "cpu us/op", "fraction of (1)", "target", "");
     for (size_t k = 0; k < sizeof bs_cases / sizeof bs_cases[0]; k++) {
         const bs_case *c = &bs_cases[k];
+        if (!bs_wanted((char)('1' + k))) {
+            continue;
+        }
         if (bs_prepare(env, c) != 0) {
             return -1;
         }
@@ -348,7 +406,7 @@ static int bs_table(bs_env *env, int threads, double seconds) {
         if (k == 0) {
             base = (double)r.ok / r.seconds;
         }
-        bs_print_row(c->name, threads, &r, base, c->target);
+        bs_print_row(c, threads, &r, base, k > 0);
         (void)fflush(stdout);
     }
     return 0;
@@ -385,6 +443,9 @@ static int bs_scaling(bs_env *env, double seconds) {
            (unsigned long long)failed);
     printf("  scaling %.2fx (target near 2x on 2 cores): %s\n", r2 / r1,
            r2 / r1 >= 1.6 ? "met" : "missed");
+    printf("BENCH\tstock store reserve, 2 threads on 2 products\tmemory\t2\t%.0f\t"
+           "stock store reserve, 1 thread on 1 product\t%.0f\n",
+           r2, r1);
     return 0;
 }
 
@@ -394,13 +455,21 @@ static int bs_main(bs_env *env, double seconds) {
         return -1;
     }
     printf("bench_stock: one hot product, %.2f s per case, %d users\n", seconds, BS_USERS);
-    const int threads[] = { 2, 8 };
-    for (size_t k = 0; k < 2; k++) {
+    /* BENCH_THREADS=n runs the table at n threads (1..8) instead of at 2 and 8. */
+    const char *only = getenv("BENCH_THREADS");
+    int threads[] = { 2, 8 };
+    size_t n_tables = 2;
+    if (only && *only) {
+        long n = strtol(only, NULL, 10);
+        threads[0] = n < 1 ? 1 : n > BS_MAX_THREADS ? BS_MAX_THREADS : (int)n;
+        n_tables = 1;
+    }
+    for (size_t k = 0; k < n_tables; k++) {
         if (bs_table(env, threads[k], seconds) != 0) {
             return -1;
         }
     }
-    return bs_scaling(env, seconds);
+    return bs_wanted('s') ? bs_scaling(env, seconds) : 0;
 }
 
 int main(void) {

@@ -53,20 +53,34 @@ static int increment(unsigned char r[10]) {
     return 0;
 }
 
+/* Under g->lock: the next id's time and random part when it falls in (or before) the last
+ * id's millisecond, which needs no fresh randomness; 0 when `now_ms` is a new millisecond. */
+static int next_in_same_ms(fantasy__idgen *g, int64_t *now_ms, unsigned char r[10]) {
+    if (*now_ms > g->last_ms) {
+        return 0;
+    }
+    /* Keep the last time and count up, so ids stay strictly increasing within this park. */
+    *now_ms = g->last_ms;
+    memcpy(r, g->last_rand, 10);
+    if (!increment(r)) {
+        ++*now_ms;
+    }
+    return 1;
+}
+
 fantasy_status fantasy__id_new(fantasy__idgen *g, int64_t now_ms, char out[FANTASY_ID_MAX]) {
     unsigned char r[10];
-    if (RAND_bytes(r, sizeof r) != 1) {
-        return fantasy__fail(FANTASY_EBACKEND, "ids: RAND_bytes failed");
-    }
+    /* Under load most ids share a millisecond with the one before: those only count up, and
+     * only the first id of a millisecond pays for the RNG, outside the lock. */
     pthread_mutex_lock(&g->lock);
-    if (now_ms <= g->last_ms) {
-        /* Same (or earlier) millisecond: keep the last time and count up, so ids stay
-         * strictly increasing within this park. */
-        now_ms = g->last_ms;
-        memcpy(r, g->last_rand, sizeof r);
-        if (!increment(r)) {
-            now_ms++;
+    if (!next_in_same_ms(g, &now_ms, r)) {
+        pthread_mutex_unlock(&g->lock);
+        if (RAND_bytes(r, sizeof r) != 1) {
+            return fantasy__fail(FANTASY_EBACKEND, "ids: RAND_bytes failed");
         }
+        pthread_mutex_lock(&g->lock);
+        /* Another thread may have reached this millisecond meanwhile: count up from its id. */
+        (void)next_in_same_ms(g, &now_ms, r);
     }
     g->last_ms = now_ms;
     memcpy(g->last_rand, r, sizeof r);

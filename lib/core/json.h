@@ -50,6 +50,21 @@ fantasy_status fantasy__json_page_result(cJSON *items, const char *next_cursor, 
 /* Print compactly into memory from `a` that the caller frees with fantasy__free. */
 fantasy_status fantasy__json_print(const fantasy_allocator *a, const cJSON *obj, char **out,
                                    size_t *len);
+
+/* A field printed after an object's own: the string `str`, or when that is NULL the integer
+ * `num`. */
+typedef struct fantasy__json_field {
+    const char *name;
+    const char *str;
+    int64_t num;
+} fantasy__json_field;
+
+/* Print the object `base` (NULL: {}) followed by the `n_extra` fields, which replace any
+ * members of the same name in `base`: what adding them to a copy of base and printing that
+ * would give, without the copy or any cJSON item. */
+fantasy_status fantasy__json_print_with(const fantasy_allocator *a, const cJSON *base,
+                                        const fantasy__json_field *extra, size_t n_extra,
+                                        char **out, size_t *len);
 /* Print for the host: freed with fantasy_free(). */
 fantasy_status fantasy__json_print_out(const fantasy_allocator *a, const cJSON *obj, char **out);
 

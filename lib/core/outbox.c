@@ -13,33 +13,44 @@
 #define PURGE_PAGE 256
 #define STATE_PAGE 64
 
-/* The payload copy with event_id, type and occurred_at set (replacing any the caller put in). */
-static fantasy_status event_doc(const cJSON *payload, const char *id, const char *type,
-                                int64_t occurred_at_ms, cJSON **out) {
-    *out = NULL;
-    if (payload && !cJSON_IsObject(payload)) {
+/* An event's payload: a JSON object, or fields (then `obj` is NULL). */
+typedef struct payload_src {
+    const cJSON *obj;
+    const fantasy__json_field *fields;
+    size_t n_fields;
+} payload_src;
+
+static int is_event_field(const char *name) {
+    return strcmp(name, "event_id") == 0 || strcmp(name, "type") == 0 ||
+           strcmp(name, "occurred_at") == 0;
+}
+
+/* The event document: the payload's fields, then event_id, type and occurred_at (replacing any
+ * of those the caller put in), printed straight from the payload without copying it. */
+static fantasy_status event_doc(const fantasy_allocator *a, const payload_src *p, const char *id,
+                                const char *type, int64_t occurred_at_ms, char **out, size_t *len) {
+    if (p->obj && !cJSON_IsObject(p->obj)) {
         return fantasy__fail(FANTASY_EINVAL, "event %s: payload must be a JSON object", type);
     }
-    cJSON *doc = payload ? cJSON_Duplicate(payload, 1) : cJSON_CreateObject();
-    if (!doc) {
-        return fantasy__oom();
+    if (p->n_fields > FANTASY__EVENT_MAX_FIELDS || (p->n_fields && !p->fields)) {
+        return fantasy__fail(FANTASY_EINVAL, "event %s: at most %d payload fields", type,
+                             FANTASY__EVENT_MAX_FIELDS);
     }
-    cJSON_DeleteItemFromObjectCaseSensitive(doc, "event_id");
-    cJSON_DeleteItemFromObjectCaseSensitive(doc, "type");
-    cJSON_DeleteItemFromObjectCaseSensitive(doc, "occurred_at");
-    fantasy_status st = fantasy__json_put_str(doc, "event_id", id);
-    if (st == FANTASY_OK) {
-        st = fantasy__json_put_str(doc, "type", type);
+    fantasy__json_field extra[FANTASY__EVENT_MAX_FIELDS + 3];
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_fields; i++) {
+        if (!p->fields[i].name) {
+            return fantasy__fail(FANTASY_EINVAL, "event %s: payload field %zu has no name", type,
+                                 i);
+        }
+        if (!is_event_field(p->fields[i].name)) {
+            extra[n++] = p->fields[i];
+        }
     }
-    if (st == FANTASY_OK) {
-        st = fantasy__json_put_int(doc, "occurred_at", occurred_at_ms);
-    }
-    if (st != FANTASY_OK) {
-        cJSON_Delete(doc);
-        return st;
-    }
-    *out = doc;
-    return FANTASY_OK;
+    extra[n++] = (fantasy__json_field){ .name = "event_id", .str = id };
+    extra[n++] = (fantasy__json_field){ .name = "type", .str = type };
+    extra[n++] = (fantasy__json_field){ .name = "occurred_at", .num = occurred_at_ms };
+    return fantasy__json_print_with(a, p->obj, extra, n, out, len);
 }
 
 static void event_keys(const fantasy_park *park, const char *type, fantasy__event *ev) {
@@ -62,9 +73,9 @@ static void event_keys(const fantasy_park *park, const char *type, fantasy__even
                                   .n_keys = n };
 }
 
-fantasy_status fantasy__event_make(fantasy_park *park, const char *type, const cJSON *payload,
-                                   const char *derived_subject, int64_t occurred_at_ms,
-                                   fantasy__event *ev) {
+static fantasy_status make(fantasy_park *park, const char *type, const payload_src *payload,
+                           const char *derived_subject, int64_t occurred_at_ms,
+                           fantasy__event *ev) {
     memset(ev, 0, sizeof *ev);
     ev->a = &park->alloc;
     if (!type || type[0] == '\0' || strlen(type) > TOPIC_MAX) {
@@ -79,20 +90,30 @@ fantasy_status fantasy__event_make(fantasy_park *park, const char *type, const c
     } else {
         st = fantasy__id_new(&park->ids, occurred_at_ms, ev->id);
     }
-    cJSON *doc = NULL;
     if (st == FANTASY_OK) {
-        st = event_doc(payload, ev->id, type, occurred_at_ms, &doc);
+        st = event_doc(ev->a, payload, ev->id, type, occurred_at_ms, &ev->doc, &ev->doc_len);
     }
-    if (st == FANTASY_OK) {
-        st = fantasy__json_print(ev->a, doc, &ev->doc, &ev->doc_len);
-    }
-    cJSON_Delete(doc);
     if (st != FANTASY_OK) {
         fantasy__event_clear(ev);
         return st;
     }
     event_keys(park, type, ev);
     return FANTASY_OK;
+}
+
+fantasy_status fantasy__event_make(fantasy_park *park, const char *type, const cJSON *payload,
+                                   const char *derived_subject, int64_t occurred_at_ms,
+                                   fantasy__event *ev) {
+    const payload_src p = { .obj = payload };
+    return make(park, type, &p, derived_subject, occurred_at_ms, ev);
+}
+
+fantasy_status fantasy__event_make_fields(fantasy_park *park, const char *type,
+                                          const fantasy__json_field *fields, size_t n_fields,
+                                          const char *derived_subject, int64_t occurred_at_ms,
+                                          fantasy__event *ev) {
+    const payload_src p = { .fields = fields, .n_fields = n_fields };
+    return make(park, type, &p, derived_subject, occurred_at_ms, ev);
 }
 
 void fantasy__event_clear(fantasy__event *ev) {

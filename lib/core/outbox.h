@@ -13,6 +13,8 @@
 #include "fantasy/backend.h"
 #include "fantasy/park.h"
 
+#include "core/json.h"
+
 #define FANTASY__OUTBOX "outbox"
 
 /* One event ready to go into a batch: `op` points into this struct, so keep it in place
@@ -34,6 +36,16 @@ typedef struct fantasy__event {
 fantasy_status fantasy__event_make(fantasy_park *park, const char *type, const cJSON *payload,
                                    const char *derived_subject, int64_t occurred_at_ms,
                                    fantasy__event *ev);
+/* Most payload fields fantasy__event_make_fields() takes. */
+#define FANTASY__EVENT_MAX_FIELDS 16
+
+/* As fantasy__event_make(), with the payload given as fields (strings or integers, in order)
+ * instead of a cJSON object, so building an event makes no cJSON item at all; the document is
+ * byte for byte the one an object with those members would give. */
+fantasy_status fantasy__event_make_fields(fantasy_park *park, const char *type,
+                                          const fantasy__json_field *fields, size_t n_fields,
+                                          const char *derived_subject, int64_t occurred_at_ms,
+                                          fantasy__event *ev);
 void fantasy__event_clear(fantasy__event *ev);
 
 /* Write one event on its own (create-only; an existing id counts as success): for changes made in

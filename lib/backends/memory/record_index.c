@@ -76,6 +76,25 @@ fantasy__rec_node *fantasy__rec_avl_find(fantasy__rec_node *root, const char *ke
     return NULL;
 }
 
+/* Hang `fresh` at the empty `link` reached through `path`, then rebalance upwards. Once a
+ * subtree is as high as before the insert (a rotation restores it too), nothing above it
+ * changes: stopping there keeps an insert at the hot right edge of a large tree (time-ordered
+ * ids) from reading every sibling on the way up. */
+static void attach(node **path[], size_t depth, node **link, node *fresh) {
+    fresh->left = NULL;
+    fresh->right = NULL;
+    fresh->height = 1;
+    *link = fresh;
+    while (depth > 0) {
+        node **up = path[--depth];
+        int before = (*up)->height;
+        *up = rebalance(*up);
+        if ((*up)->height == before) {
+            break;
+        }
+    }
+}
+
 void fantasy__rec_avl_insert(fantasy__rec_node **root, fantasy__rec_node *fresh) {
     node **path[MAX_HEIGHT];
     size_t depth = 0;
@@ -84,11 +103,26 @@ void fantasy__rec_avl_insert(fantasy__rec_node **root, fantasy__rec_node *fresh)
         path[depth++] = link;
         link = strcmp(fresh->key, (*link)->key) < 0 ? &(*link)->left : &(*link)->right;
     }
-    fresh->left = NULL;
-    fresh->right = NULL;
-    fresh->height = 1;
-    *link = fresh;
-    retrace(path, depth);
+    attach(path, depth, link, fresh);
+}
+
+void fantasy__rec_avl_append(fantasy__rec_node **root, fantasy__rec_node *fresh) {
+    node **path[MAX_HEIGHT];
+    size_t depth = 0;
+    node **link = root;
+    while (*link) {
+        path[depth++] = link;
+        link = &(*link)->right;
+    }
+    attach(path, depth, link, fresh);
+}
+
+fantasy__rec_node *fantasy__rec_avl_last(fantasy__rec_node *root) {
+    node *n = root;
+    while (n && n->right) {
+        n = n->right;
+    }
+    return n;
 }
 
 /* Put the in-order successor of `target` (which has two children) in its place. `path` holds
@@ -148,22 +182,4 @@ fantasy__rec_node *fantasy__rec_avl_seek(fantasy__rec_node *root, const char *ke
         }
     }
     return best;
-}
-
-void fantasy__rec_avl_drain(fantasy__rec_node *root, void (*fn)(fantasy__rec_node *, void *),
-                            void *ctx) {
-    /* Rotate left children up until the root has none, then it can go: linear, no stack. */
-    node *n = root;
-    while (n) {
-        if (n->left) {
-            node *l = n->left;
-            n->left = l->right;
-            l->right = n;
-            n = l;
-        } else {
-            node *next = n->right;
-            fn(n, ctx);
-            n = next;
-        }
-    }
 }

@@ -1,14 +1,18 @@
 /* Private structures of the in-memory record store (record_store.c): an intrusive AVL tree keyed
- * by NUL-free strings (record_index.c) and an open-addressing table of documents keyed by
- * (collection, id) (record_table.c). Neither allocates on insert or remove, which is what lets a
- * failed batch be rolled back without any chance of failing itself. */
+ * by NUL-free strings (record_index.c) and open-addressing hash tables of documents and key
+ * nodes (record_table.c), all per collection, and the collections with their locks
+ * (record_colls.c). Neither structure allocates on insert or remove once room is reserved, which
+ * is what lets a failed batch be rolled back without any chance of failing itself. */
 #ifndef FANTASY_BACKENDS_MEMORY_RECORD_INTERNAL_H
 #define FANTASY_BACKENDS_MEMORY_RECORD_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "fantasy/backend.h"
+
+#include "backends/memory/memtab.h"
 
 /* An AVL node embedded in whatever it indexes; `key` points into the owner and never changes
  * while the node is in a tree. Keys compare bytewise (strcmp). */
@@ -25,21 +29,27 @@ fantasy__rec_node *fantasy__rec_avl_find(fantasy__rec_node *root, const char *ke
 /* Insert `fresh` (its key set, not already present in the tree). */
 void fantasy__rec_avl_insert(fantasy__rec_node **root, fantasy__rec_node *fresh);
 
+/* Insert `fresh`, whose key is greater than every key in the tree: straight down the right
+ * edge, without comparing keys. */
+void fantasy__rec_avl_append(fantasy__rec_node **root, fantasy__rec_node *fresh);
+
+/* The node with the greatest key, or NULL for an empty tree. */
+fantasy__rec_node *fantasy__rec_avl_last(fantasy__rec_node *root);
+
 /* Unlink and return the node holding `key`, or NULL when there is none. */
 fantasy__rec_node *fantasy__rec_avl_remove(fantasy__rec_node **root, const char *key);
 
 /* The node with the smallest key > `key` (strict) or >= `key` (!strict), or NULL. */
 fantasy__rec_node *fantasy__rec_avl_seek(fantasy__rec_node *root, const char *key, int strict);
 
-/* Call `fn` on every node once, in some order, leaving the tree unusable; `fn` may free it. */
-void fantasy__rec_avl_drain(fantasy__rec_node *root, void (*fn)(fantasy__rec_node *, void *),
-                            void *ctx);
-
 /* A distinct index key of a collection: the set of documents holding it. */
 typedef struct fantasy__rec_keynode {
-    fantasy__rec_node node; /* in the collection's key tree, keyed by `key` */
-    fantasy__rec_node *ids; /* the holders' fantasy__rec_key nodes, keyed by document id */
-    int64_t count;          /* number of nodes in `ids` */
+    fantasy__rec_node node;  /* in the collection's key tree, keyed by `key` */
+    fantasy__rec_node *ids;  /* the holders' fantasy__rec_key nodes, keyed by document id */
+    fantasy__rec_node *last; /* the node in `ids` with the greatest id: ids are time-ordered,
+                              * so most new holders go after it (fantasy__rec_avl_append) */
+    int64_t count;           /* number of nodes in `ids`; -1 once swept */
+    uint64_t hash;           /* of `key`, in the collection's key table */
     char key[];
 } fantasy__rec_keynode;
 
@@ -52,13 +62,40 @@ typedef struct fantasy__rec_key {
     fantasy__rec_keynode *kn;    /* where `node` is (or was last) linked */
     fantasy__rec_keynode *spare; /* prepared keynode, used when the key is new to the collection */
     const char *key;
+    uint64_t key_hash; /* fantasy__rec_key_hash(key), worked out before any lock */
     int unique;
 } fantasy__rec_key;
 
-/* A collection: its documents live in the store's table, its keys here. */
+/* A hash slot: the hash beside the item, so a probe reads no item until the hashes match. */
+typedef struct fantasy__rec_slot {
+    uint64_t hash;
+    void *item; /* NULL: empty */
+} fantasy__rec_slot;
+
+/* Items by string key in O(1): a collection's documents by id, its key nodes by key. Linear
+ * probing, no tombstones. */
+typedef struct fantasy__rec_table {
+    fantasy__rec_slot *slots;
+    size_t cap; /* a power of two, or 0 */
+    size_t n;
+} fantasy__rec_table;
+
+/* An item's key, for comparing on a hash match. */
+typedef const char *(*fantasy__rec_key_of)(const void *item);
+
+/* A collection: the unit of locking. Its lock guards its documents and its key index, so a
+ * unique key is checked and taken atomically; collections are never dropped, so a pointer to
+ * one stays valid until the store is destroyed. */
 typedef struct fantasy__rec_coll {
-    fantasy__rec_node node; /* in the store's collection tree, keyed by `name` */
-    fantasy__rec_node *keys;
+    fantasy__memreg_node reg; /* first: the store's registry holds collections as nodes */
+    pthread_rwlock_t lock;
+    fantasy__rec_table docs;    /* fantasy__rec_doc by id */
+    fantasy__rec_table key_tab; /* fantasy__rec_keynode by key: exact lookups */
+    fantasy__rec_node *keys;    /* the same key nodes in key order, for prefix scans: kept
+                                 * only once `ordered` (set by the first find_keys), since most
+                                 * collections are never scanned and a key with one holder per
+                                 * document (idempotency keys) would cost a deep insert each */
+    int ordered;
     char name[];
 } fantasy__rec_coll;
 
@@ -75,31 +112,83 @@ typedef struct fantasy__rec_doc {
     size_t n_keys;
 } fantasy__rec_doc;
 
-/* Documents of every collection by (collection, id). Linear probing, no tombstones. */
-typedef struct fantasy__rec_table {
-    fantasy__rec_doc **slots;
-    size_t cap; /* a power of two, or 0 */
-    size_t n;
-} fantasy__rec_table;
+/* ---- document versions (record_doc.c) ---- */
+
+#define FANTASY__REC_NAME_MAX 255 /* bytes of a collection name or an id */
+#define FANTASY__REC_KEY_MAX  512 /* bytes of an index key */
+
+/* Why `s` is no usable name of 1..max bytes ("is NULL", "is empty", "is too long"), or NULL. */
+const char *fantasy__rec_bad_string(const char *s, size_t max);
+
+/* Check op `i` of a batch: kind, mode, names, keys. FANTASY_EINVAL names what is wrong. */
+fantasy_status fantasy__rec_validate_op(const fantasy_record_op *op, size_t i);
+
+/* A put's new version as one block (struct, keys sorted and merged, id, key strings, bytes),
+ * not linked anywhere; `hash` is fantasy__rec_hash of its collection and id. NULL when out of
+ * memory. */
+fantasy__rec_doc *fantasy__rec_doc_make(const fantasy_allocator *a, const fantasy_record_op *op,
+                                        uint64_t hash);
+
+/* Free a version and its unused spare key nodes (NULL: nothing). */
+void fantasy__rec_doc_free(const fantasy_allocator *a, fantasy__rec_doc *d);
+
+/* ---- hash tables (record_table.c) ---- */
 
 uint64_t fantasy__rec_hash(const char *collection, const char *id);
 
-/* Make room for `extra` more documents, so that inserts until then cannot fail.
+/* Hash of an index key, for the key table. */
+uint64_t fantasy__rec_key_hash(const char *key);
+
+/* Make room for `extra` more items, so that inserts until then cannot fail.
  * @return FANTASY_OK or FANTASY_ENOMEM (table unchanged). */
 fantasy_status fantasy__rec_table_reserve(fantasy__rec_table *t, const fantasy_allocator *a,
                                           size_t extra);
 
-fantasy__rec_doc *fantasy__rec_table_find(const fantasy__rec_table *t, uint64_t hash,
-                                          const fantasy__rec_coll *coll, const char *id);
+/* The item with `key` (whose hash is `hash`), or NULL. */
+void *fantasy__rec_table_find(const fantasy__rec_table *t, uint64_t hash, const char *key,
+                              fantasy__rec_key_of key_of);
 
-/* Insert a document not in the table; room must have been reserved. */
-void fantasy__rec_table_insert(fantasy__rec_table *t, fantasy__rec_doc *doc);
+/* Insert an item not in the table; room must have been reserved. */
+void fantasy__rec_table_insert(fantasy__rec_table *t, uint64_t hash, void *item);
 
-/* Put `fresh` in the slot of `old` (same collection and id). */
-void fantasy__rec_table_replace(fantasy__rec_table *t, fantasy__rec_doc *old,
-                                fantasy__rec_doc *fresh);
+/* Put `fresh` in the slot of `old` (same key, hash `hash`). */
+void fantasy__rec_table_replace(fantasy__rec_table *t, uint64_t hash, const void *old, void *fresh);
 
-/* Remove a document that is in the table. */
-void fantasy__rec_table_remove(fantasy__rec_table *t, fantasy__rec_doc *doc);
+/* Remove an item that is in the table under `hash`. */
+void fantasy__rec_table_remove(fantasy__rec_table *t, uint64_t hash, const void *item);
+
+/* Free the slots (not the items). */
+void fantasy__rec_table_free(fantasy__rec_table *t, const fantasy_allocator *a);
+
+/* ---- collections (record_colls.c) ---- */
+
+/* The collections of a store: a registry read without a lock. */
+typedef struct fantasy__rec_colls {
+    fantasy__memreg reg;
+} fantasy__rec_colls;
+
+fantasy_status fantasy__rec_colls_init(fantasy__rec_colls *cs, const fantasy_allocator *a);
+
+/* Frees every collection, with its documents and key nodes. */
+void fantasy__rec_colls_destroy(fantasy__rec_colls *cs, const fantasy_allocator *a);
+
+/* The collection named `name`, or NULL. Lock-free. */
+fantasy__rec_coll *fantasy__rec_coll_find(fantasy__rec_colls *cs, const char *name);
+
+/* The collection named `name`, created (empty) when missing. FANTASY_ENOMEM or FANTASY_EBACKEND
+ * (no lock) leave the store as it was. */
+fantasy_status fantasy__rec_coll_get_or_add(fantasy__rec_colls *cs, const fantasy_allocator *a,
+                                            const char *name, fantasy__rec_coll **out);
+
+/* Write-lock the `n` collections of `set` (distinct, sorted into ascending address order here):
+ * every writer takes its locks in that one order, so two batches over the same collections
+ * cannot deadlock. */
+void fantasy__rec_colls_lock(fantasy__rec_coll **set, size_t n);
+
+/* Read-lock one collection (unlock with pthread_rwlock_unlock). */
+void fantasy__rec_coll_read_lock(fantasy__rec_coll *c);
+
+/* Unlock what fantasy__rec_colls_lock() locked. */
+void fantasy__rec_colls_unlock(fantasy__rec_coll **set, size_t n);
 
 #endif

@@ -1,18 +1,20 @@
 /* The in-memory record store (PORTS.md, record store).
  *
- * Documents sit in one hash table keyed by (collection, id); each collection keeps an ordered tree
- * of its distinct index keys, and each key an ordered tree of the documents holding it, so find,
- * find_keys and count are index lookups. One reader-writer lock guards the store: apply writes,
- * everything else reads.
+ * Each collection keeps its documents in a hash table keyed by id, its distinct index keys in a
+ * hash table (and, once find_keys has scanned it, in an ordered tree too), and per key an
+ * ordered tree of the documents holding it, so find, find_keys and count are index lookups.
+ * Each collection has its own reader-writer lock (record_colls.c):
+ * apply write-locks the collections its batch touches, in one global order; reads take one
+ * collection's read lock.
  *
- * apply builds every new document version (one block each, plus a spare key node per key in case
- * the key is new) before taking the lock. Under the lock it runs the ops in order against the live
- * state, so each op sees the earlier ones, and keeps an undo entry per op. Linking and unlinking
- * never allocate, so when an op fails the undo cannot fail either and the store is left exactly
- * as it was. Superseded versions and unused spares are freed after the lock is dropped. */
+ * apply builds every new document version (one block each) before taking a lock. Under the
+ * locks, before changing anything, it makes a spare key node for each key the collection lacks;
+ * then it runs the ops in order against the live state, so each op sees the earlier ones, and
+ * keeps an undo entry per op. Linking and unlinking never allocate, so when an op fails the undo
+ * cannot fail either and the store is left exactly as it was. Superseded versions and unused
+ * spares are freed after the locks are dropped. */
 #include <inttypes.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "fantasy/backends/memory.h"
@@ -21,10 +23,8 @@
 #include "core/alloc.h"
 #include "core/error.h"
 
-#define NAME_MAX_LEN 255
-#define KEY_MAX_LEN  512
-#define STORE_LIVE   0x72656373u /* "recs" */
-#define STORE_DEAD   0xdeadbeefu
+#define STORE_LIVE 0x72656373u /* "recs" */
+#define STORE_DEAD 0xdeadbeefu
 /* Batches up to this many ops keep their undo log on the stack. */
 #define SMALL_BATCH 8
 
@@ -37,9 +37,7 @@ typedef fantasy__rec_coll coll;
 typedef struct store {
     unsigned magic;
     fantasy_allocator a;
-    pthread_rwlock_t lock;
-    fantasy__rec_table docs;
-    node *colls;
+    fantasy__rec_colls colls;
 } store;
 
 /* The undo log of one op of a batch. */
@@ -61,19 +59,17 @@ static rkey *as_key(node *n) {
     return (rkey *)(void *)n;
 }
 
-static coll *as_coll(node *n) {
-    return (coll *)(void *)n;
+static const char *doc_id_of(const void *item) {
+    return ((const doc *)item)->id;
 }
 
-static const char *bad_string(const char *s, size_t max) {
-    if (!s) {
-        return "is NULL";
-    }
-    size_t len = strnlen(s, max + 1);
-    if (len == 0) {
-        return "is empty";
-    }
-    return len > max ? "is too long" : NULL;
+static const char *keynode_key_of(const void *item) {
+    return ((const keynode *)item)->key;
+}
+
+/* The collection's node for `key` (hash `hash`), or NULL. */
+static keynode *lookup_key(const coll *c, const char *key, uint64_t hash) {
+    return fantasy__rec_table_find(&c->key_tab, hash, key, keynode_key_of);
 }
 
 static fantasy_status check_store(const store *s, const char *fn) {
@@ -84,189 +80,23 @@ static fantasy_status check_store(const store *s, const char *fn) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Validation and preparation (no lock held)                                                   */
+/* Preparation (no lock held)                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
-static fantasy_status validate_mode(const fantasy_record_op *op, size_t i) {
-    if (op->kind != FANTASY_OP_PUT && op->kind != FANTASY_OP_DEL) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: unknown kind %d", i,
-                             (int)op->kind);
-    }
-    if (op->mode != FANTASY_WRITE_CREATE && op->mode != FANTASY_WRITE_IF_VERSION &&
-        op->mode != FANTASY_WRITE_ANY) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: unknown mode %d", i,
-                             (int)op->mode);
-    }
-    if (op->kind == FANTASY_OP_DEL && op->mode == FANTASY_WRITE_CREATE) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: a delete cannot be create-only",
-                             i);
-    }
-    if (op->mode == FANTASY_WRITE_IF_VERSION && op->expected_version < 0) {
-        return fantasy__fail(FANTASY_EINVAL,
-                             "record apply: op %zu: negative expected_version %" PRId64, i,
-                             op->expected_version);
-    }
-    return FANTASY_OK;
-}
-
-static fantasy_status validate_put(const fantasy_record_op *op, size_t i) {
-    if (!op->doc && op->doc_len > 0) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: NULL doc with doc_len %zu", i,
-                             op->doc_len);
-    }
-    if (!op->keys && op->n_keys > 0) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: NULL keys with n_keys %zu", i,
-                             op->n_keys);
-    }
-    for (size_t k = 0; k < op->n_keys; k++) {
-        const char *why = bad_string(op->keys[k].key, KEY_MAX_LEN);
-        if (why) {
-            return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: key %zu %s (1 to %d bytes)",
-                                 i, k, why, KEY_MAX_LEN);
-        }
-    }
-    return FANTASY_OK;
-}
-
-static fantasy_status validate_op(const fantasy_record_op *op, size_t i) {
-    fantasy_status st = validate_mode(op, i);
-    if (st != FANTASY_OK) {
-        return st;
-    }
-    const char *why = bad_string(op->collection, NAME_MAX_LEN);
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: collection %s (1 to %d bytes)",
-                             i, why, NAME_MAX_LEN);
-    }
-    why = bad_string(op->id, NAME_MAX_LEN);
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: id %s (1 to %d bytes)", i, why,
-                             NAME_MAX_LEN);
-    }
-    return op->kind == FANTASY_OP_PUT ? validate_put(op, i) : FANTASY_OK;
-}
-
-static void doc_free(const fantasy_allocator *a, doc *d) {
-    if (!d) {
-        return;
-    }
-    for (size_t k = 0; k < d->n_keys; k++) {
-        fantasy__free(a, d->keys[k].spare);
-    }
-    fantasy__free(a, d);
-}
-
-static int key_cmp(const void *x, const void *y) {
-    return strcmp(((const rkey *)x)->key, ((const rkey *)y)->key);
-}
-
-/* Sort the keys and merge repeats (a key held unique once is unique): a document holds a key
- * at most once, which is what count() counts. */
-static void dedupe_keys(doc *d) {
-    if (d->n_keys < 2) {
-        return;
-    }
-    qsort(d->keys, d->n_keys, sizeof *d->keys, key_cmp);
-    size_t w = 0;
-    for (size_t r = 1; r < d->n_keys; r++) {
-        if (strcmp(d->keys[r].key, d->keys[w].key) == 0) {
-            d->keys[w].unique |= d->keys[r].unique;
-        } else {
-            d->keys[++w] = d->keys[r];
-        }
-    }
-    d->n_keys = w + 1;
-}
-
-static size_t doc_size(const fantasy_record_op *op) {
-    size_t size = sizeof(doc) + strlen(op->id) + 1;
-    if (op->n_keys > (SIZE_MAX / 2 - size) / (sizeof(rkey) + KEY_MAX_LEN + 1) ||
-        op->doc_len > SIZE_MAX / 2) {
-        return 0;
-    }
-    size += op->n_keys * sizeof(rkey);
-    for (size_t k = 0; k < op->n_keys; k++) {
-        size += strlen(op->keys[k].key) + 1;
-    }
-    return size + op->doc_len;
-}
-
-static char *copy_str(char *dst, const char *src) {
-    size_t len = strlen(src) + 1;
-    memcpy(dst, src, len);
-    return dst + len;
-}
-
-/* @return 0, or -1 when out of memory (the spares made so far stay with the doc). */
-static int add_spares(const fantasy_allocator *a, doc *d) {
-    for (size_t k = 0; k < d->n_keys; k++) {
-        size_t len = strlen(d->keys[k].key);
-        keynode *kn = fantasy__alloc(a, sizeof *kn + len + 1);
-        if (!kn) {
-            return -1;
-        }
-        memcpy(kn->key, d->keys[k].key, len + 1);
-        d->keys[k].spare = kn;
-    }
-    return 0;
-}
-
-/* The new version of a put's document, in one block: struct, keys, id, key strings, bytes.
- * @return NULL when out of memory. */
-static doc *make_doc(const fantasy_allocator *a, const fantasy_record_op *op, uint64_t hash) {
-    size_t size = doc_size(op);
-    doc *d = size ? fantasy__alloc(a, size) : NULL;
-    if (!d) {
-        return NULL;
-    }
-    memset(d, 0, sizeof *d);
-    d->hash = hash;
-    d->keys = (rkey *)(void *)(d + 1);
-    d->n_keys = op->n_keys;
-    char *p = (char *)(d->keys + op->n_keys);
-    d->id = p;
-    p = copy_str(p, op->id);
-    for (size_t k = 0; k < op->n_keys; k++) {
-        rkey *rk = &d->keys[k];
-        memset(rk, 0, sizeof *rk);
-        rk->doc = d;
-        rk->unique = op->keys[k].unique != 0;
-        rk->key = p;
-        p = copy_str(p, op->keys[k].key);
-    }
-    if (op->doc_len > 0) {
-        memcpy(p, op->doc, op->doc_len);
-    }
-    d->bytes = p;
-    d->len = op->doc_len;
-    dedupe_keys(d);
-    for (size_t k = 0; k < d->n_keys; k++) {
-        d->keys[k].node.key = d->id;
-    }
-    if (add_spares(a, d) != 0) {
-        doc_free(a, d);
-        return NULL;
-    }
-    return d;
-}
-
-static fantasy_status prepare(store *s, const fantasy_record_op *ops, size_t n, entry *e,
-                              size_t *n_puts) {
+static fantasy_status prepare(store *s, const fantasy_record_op *ops, size_t n, entry *e) {
     for (size_t i = 0; i < n; i++) {
-        fantasy_status st = validate_op(&ops[i], i);
+        fantasy_status st = fantasy__rec_validate_op(&ops[i], i);
         if (st != FANTASY_OK) {
             return st;
         }
     }
-    *n_puts = 0;
     for (size_t i = 0; i < n; i++) {
         e[i].hash = fantasy__rec_hash(ops[i].collection, ops[i].id);
         if (ops[i].kind == FANTASY_OP_PUT) {
-            e[i].fresh = make_doc(&s->a, &ops[i], e[i].hash);
+            e[i].fresh = fantasy__rec_doc_make(&s->a, &ops[i], e[i].hash);
             if (!e[i].fresh) {
                 return fantasy__oom();
             }
-            ++*n_puts;
         }
     }
     return FANTASY_OK;
@@ -279,23 +109,33 @@ static fantasy_status prepare(store *s, const fantasy_record_op *ops, size_t n, 
 static void link_keys(coll *c, doc *d) {
     for (size_t k = 0; k < d->n_keys; k++) {
         rkey *rk = &d->keys[k];
-        /* rk->kn is set when an undo relinks a version: its key nodes are still in the tree,
-         * since empty ones are only swept once the batch is over. */
+        /* rk->kn is set when add_spares() found the key, or when an undo relinks a version:
+         * those key nodes are still in the tree, since empty ones are only swept once the
+         * batch is over. */
         if (!rk->kn) {
-            node *found = fantasy__rec_avl_find(c->keys, rk->key);
-            if (found) {
-                rk->kn = as_keynode(found);
-            } else {
-                rk->kn = rk->spare;
-                rk->spare = NULL;
-                rk->kn->ids = NULL;
-                rk->kn->count = 0;
-                rk->kn->node.key = rk->kn->key;
+            rk->kn = lookup_key(c, rk->key, rk->key_hash);
+        }
+        if (!rk->kn) {
+            rk->kn = rk->spare;
+            rk->spare = NULL;
+            rk->kn->ids = NULL;
+            rk->kn->last = NULL;
+            rk->kn->count = 0;
+            rk->kn->hash = rk->key_hash;
+            rk->kn->node.key = rk->kn->key;
+            if (c->ordered) {
                 fantasy__rec_avl_insert(&c->keys, &rk->kn->node);
             }
+            fantasy__rec_table_insert(&c->key_tab, rk->key_hash, rk->kn);
         }
-        fantasy__rec_avl_insert(&rk->kn->ids, &rk->node);
-        rk->kn->count++;
+        keynode *kn = rk->kn;
+        if (!kn->last || strcmp(rk->node.key, kn->last->key) > 0) {
+            fantasy__rec_avl_append(&kn->ids, &rk->node);
+            kn->last = &rk->node;
+        } else {
+            fantasy__rec_avl_insert(&kn->ids, &rk->node);
+        }
+        kn->count++;
     }
 }
 
@@ -303,6 +143,9 @@ static void unlink_keys(doc *d) {
     for (size_t k = 0; k < d->n_keys; k++) {
         rkey *rk = &d->keys[k];
         (void)fantasy__rec_avl_remove(&rk->kn->ids, d->id);
+        if (rk->kn->last == &rk->node) {
+            rk->kn->last = fantasy__rec_avl_last(rk->kn->ids);
+        }
         rk->kn->count--;
     }
 }
@@ -321,16 +164,22 @@ static void free_chain(const fantasy_allocator *a, node *garbage) {
     }
 }
 
-/* Drop the key nodes the batch left empty (only the keys of the docs it touched can be). */
+/* Drop the key nodes the batch left empty (only the keys of the docs it touched can be). Every
+ * version the batch touched was linked, so each of its keys knows its node; a dropped node is
+ * marked (count -1) because several versions may name it, and is freed only after the lock. */
 static void sweep_doc(coll *c, const doc *d, node **garbage) {
     if (!c || !d) {
         return;
     }
     for (size_t k = 0; k < d->n_keys; k++) {
-        node *n = fantasy__rec_avl_find(c->keys, d->keys[k].key);
-        if (n && as_keynode(n)->count == 0) {
-            (void)fantasy__rec_avl_remove(&c->keys, d->keys[k].key);
-            chain(garbage, as_keynode(n));
+        keynode *kn = d->keys[k].kn;
+        if (kn && kn->count == 0) {
+            if (c->ordered) {
+                (void)fantasy__rec_avl_remove(&c->keys, kn->key);
+            }
+            fantasy__rec_table_remove(&c->key_tab, kn->hash, kn);
+            kn->count = -1;
+            chain(garbage, kn);
         }
     }
 }
@@ -347,27 +196,6 @@ static void sweep(const entry *e, size_t n, node **garbage) {
 /* ------------------------------------------------------------------------------------------ */
 /* Running a batch (write lock held)                                                           */
 /* ------------------------------------------------------------------------------------------ */
-
-static fantasy_status find_coll(store *s, const char *name, int create, coll **out) {
-    node *n = fantasy__rec_avl_find(s->colls, name);
-    *out = n ? as_coll(n) : NULL;
-    if (n || !create) {
-        return FANTASY_OK;
-    }
-    /* Collections are few and never dropped, so this rare allocation may sit under the lock; one
-     * left empty by a failed batch is invisible. */
-    size_t len = strlen(name);
-    coll *c = fantasy__alloc(&s->a, sizeof *c + len + 1);
-    if (!c) {
-        return fantasy__oom();
-    }
-    memcpy(c->name, name, len + 1);
-    c->keys = NULL;
-    c->node.key = c->name;
-    fantasy__rec_avl_insert(&s->colls, &c->node);
-    *out = c;
-    return FANTASY_OK;
-}
 
 static fantasy_status check_condition(const fantasy_record_op *op, size_t i, const doc *cur) {
     if (op->mode == FANTASY_WRITE_CREATE && cur) {
@@ -399,11 +227,15 @@ static fantasy_status check_unique(const coll *c, const doc *fresh, const doc *c
         if (!fresh->keys[k].unique) {
             continue;
         }
-        node *n = fantasy__rec_avl_find(c->keys, fresh->keys[k].key);
-        if (!n) {
+        /* Set when the key existed before the batch (add_spares); else an earlier op of this
+         * batch may have made it. */
+        keynode *kn = fresh->keys[k].kn;
+        if (!kn) {
+            kn = lookup_key(c, fresh->keys[k].key, fresh->keys[k].key_hash);
+        }
+        if (!kn) {
             continue;
         }
-        keynode *kn = as_keynode(n);
         int mine = cur && fantasy__rec_avl_find(kn->ids, op->id) != NULL;
         if (kn->count - mine > 0) {
             node *holder = fantasy__rec_avl_seek(kn->ids, "", 0);
@@ -418,14 +250,11 @@ static fantasy_status check_unique(const coll *c, const doc *fresh, const doc *c
     return FANTASY_OK;
 }
 
-static fantasy_status run_op(store *s, const fantasy_record_op *op, size_t i, entry *e) {
-    int put = op->kind == FANTASY_OP_PUT;
-    fantasy_status st = find_coll(s, op->collection, put, &e->col);
-    if (st != FANTASY_OK) {
-        return st;
-    }
-    doc *cur = e->col ? fantasy__rec_table_find(&s->docs, e->hash, e->col, op->id) : NULL;
-    st = check_condition(op, i, cur);
+static fantasy_status run_op(const fantasy_record_op *op, size_t i, entry *e) {
+    int put = e->fresh != NULL; /* prepare() made a version for every put */
+    fantasy__rec_table *docs = e->col ? &e->col->docs : NULL;
+    doc *cur = docs ? fantasy__rec_table_find(docs, e->hash, op->id, doc_id_of) : NULL;
+    fantasy_status st = check_condition(op, i, cur);
     if (st == FANTASY_OK && put) {
         st = check_unique(e->col, e->fresh, cur, op, i);
     }
@@ -440,41 +269,41 @@ static fantasy_status run_op(store *s, const fantasy_record_op *op, size_t i, en
         e->fresh->version = cur ? cur->version + 1 : 1;
         e->version = e->fresh->version;
         if (cur) {
-            fantasy__rec_table_replace(&s->docs, cur, e->fresh);
+            fantasy__rec_table_replace(docs, e->hash, cur, e->fresh);
         } else {
-            fantasy__rec_table_insert(&s->docs, e->fresh);
+            fantasy__rec_table_insert(docs, e->hash, e->fresh);
         }
         link_keys(e->col, e->fresh);
     } else if (cur) {
-        fantasy__rec_table_remove(&s->docs, cur);
+        fantasy__rec_table_remove(docs, e->hash, cur);
     }
     e->old = cur;
     e->done = 1;
     return FANTASY_OK;
 }
 
-static void undo_op(store *s, const entry *e) {
+static void undo_op(const entry *e) {
     if (e->fresh) {
         unlink_keys(e->fresh);
         if (e->old) {
-            fantasy__rec_table_replace(&s->docs, e->fresh, e->old);
+            fantasy__rec_table_replace(&e->col->docs, e->hash, e->fresh, e->old);
         } else {
-            fantasy__rec_table_remove(&s->docs, e->fresh);
+            fantasy__rec_table_remove(&e->col->docs, e->hash, e->fresh);
         }
     } else if (e->old) {
-        fantasy__rec_table_insert(&s->docs, e->old);
+        fantasy__rec_table_insert(&e->col->docs, e->hash, e->old);
     }
     if (e->old) {
         link_keys(e->col, e->old);
     }
 }
 
-static fantasy_status run_batch(store *s, const fantasy_record_op *ops, size_t n, entry *e) {
+static fantasy_status run_batch(const fantasy_record_op *ops, size_t n, entry *e) {
     for (size_t i = 0; i < n; i++) {
-        fantasy_status st = run_op(s, &ops[i], i, &e[i]);
+        fantasy_status st = run_op(&ops[i], i, &e[i]);
         if (st != FANTASY_OK) {
             for (size_t j = i; j-- > 0;) {
-                undo_op(s, &e[j]);
+                undo_op(&e[j]);
             }
             return st;
         }
@@ -496,23 +325,102 @@ static void detach_spares(entry *e, size_t n, node **garbage) {
     }
 }
 
-static fantasy_status apply_locked(store *s, const fantasy_record_op *ops, size_t n, entry *e,
-                                   size_t n_puts) {
-    node *garbage = NULL;
-    if (pthread_rwlock_wrlock(&s->lock) != 0) {
-        return fantasy__fail(FANTASY_EBACKEND, "record apply: cannot take the store lock");
+/* Find the key nodes the new version will join, and make a spare for each key the collection
+ * lacks. Under the write lock but before the batch changes anything, so running out of memory
+ * here still leaves the store untouched; spares are made only for new keys (most keys exist).
+ * A key node found here stays in the collection until the batch is over: empty ones are only
+ * swept after it. @return 0, or -1 when out of memory (the spares made so far stay with the doc).
+ */
+static int add_spares(const fantasy_allocator *a, const coll *c, doc *d) {
+    for (size_t k = 0; k < d->n_keys; k++) {
+        keynode *found = lookup_key(c, d->keys[k].key, d->keys[k].key_hash);
+        if (found) {
+            d->keys[k].kn = found;
+            continue;
+        }
+        size_t len = strlen(d->keys[k].key);
+        keynode *kn = fantasy__alloc(a, sizeof *kn + len + 1);
+        if (!kn) {
+            return -1;
+        }
+        memcpy(kn->key, d->keys[k].key, len + 1);
+        d->keys[k].spare = kn;
     }
-    fantasy_status st = fantasy__rec_table_reserve(&s->docs, &s->a, n_puts);
+    return 0;
+}
+
+/* Room in each collection's tables for the batch's puts and their keys (each may be new), so
+ * inserts cannot fail. */
+static fantasy_status reserve_room(store *s, const entry *e, size_t n, coll *const *set,
+                                   size_t n_set) {
+    for (size_t c = 0; c < n_set; c++) {
+        size_t puts = 0, keys = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (e[i].fresh && e[i].col == set[c]) {
+                puts++;
+                keys += e[i].fresh->n_keys;
+            }
+        }
+        fantasy_status st = fantasy__rec_table_reserve(&set[c]->docs, &s->a, puts);
+        if (st == FANTASY_OK) {
+            st = fantasy__rec_table_reserve(&set[c]->key_tab, &s->a, keys);
+        }
+        if (st != FANTASY_OK) {
+            return st;
+        }
+    }
+    return FANTASY_OK;
+}
+
+static fantasy_status apply_locked(store *s, const fantasy_record_op *ops, size_t n, entry *e,
+                                   coll **set, size_t n_set) {
+    node *garbage = NULL;
+    fantasy__rec_colls_lock(set, n_set);
+    fantasy_status st = reserve_room(s, e, n, set, n_set);
+    for (size_t i = 0; i < n && st == FANTASY_OK; i++) {
+        if (e[i].fresh && add_spares(&s->a, e[i].col, e[i].fresh) != 0) {
+            st = fantasy__oom();
+        }
+    }
     if (st == FANTASY_OK) {
-        st = run_batch(s, ops, n, e);
+        st = run_batch(ops, n, e);
     }
     sweep(e, n, &garbage);
     if (st == FANTASY_OK) {
         detach_spares(e, n, &garbage);
     }
-    (void)pthread_rwlock_unlock(&s->lock);
+    fantasy__rec_colls_unlock(set, n_set);
     free_chain(&s->a, garbage);
     return st;
+}
+
+/* Find each op's collection (a put creates a missing one; a delete of a document in a missing
+ * collection has nothing to delete) and list the distinct ones in `set`. Collections are never
+ * dropped, so one made for a batch that then fails stays, empty and invisible to reads. */
+static fantasy_status resolve(store *s, const fantasy_record_op *ops, size_t n, entry *e,
+                              coll **set, size_t *n_set) {
+    *n_set = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && e[i - 1].col && strcmp(ops[i].collection, ops[i - 1].collection) == 0) {
+            e[i].col = e[i - 1].col;
+        } else if (ops[i].kind == FANTASY_OP_PUT) {
+            fantasy_status st =
+                fantasy__rec_coll_get_or_add(&s->colls, &s->a, ops[i].collection, &e[i].col);
+            if (st != FANTASY_OK) {
+                return st;
+            }
+        } else {
+            e[i].col = fantasy__rec_coll_find(&s->colls, ops[i].collection);
+        }
+        size_t k = 0;
+        while (k < *n_set && set[k] != e[i].col) {
+            k++;
+        }
+        if (e[i].col && k == *n_set) {
+            set[(*n_set)++] = e[i].col;
+        }
+    }
+    return FANTASY_OK;
 }
 
 static fantasy_status rec_apply(void *self, const fantasy_record_op *ops, size_t n,
@@ -526,24 +434,32 @@ static fantasy_status rec_apply(void *self, const fantasy_record_op *ops, size_t
         return fantasy__fail(FANTASY_EINVAL, "record apply: NULL ops with n %zu", n);
     }
     entry small[SMALL_BATCH];
-    entry *e = n <= SMALL_BATCH ? small : fantasy__calloc(&s->a, n, sizeof *e);
-    if (!e) {
-        return fantasy__oom();
-    }
-    if (e == small) {
+    coll *small_set[SMALL_BATCH];
+    entry *e = small;
+    coll **set = small_set;
+    if (n > SMALL_BATCH) {
+        /* One block: the entries, then room for as many collections. */
+        if (n > SIZE_MAX / (sizeof *e + sizeof(void *))) {
+            return fantasy__oom();
+        }
+        e = fantasy__calloc(&s->a, n, sizeof *e + sizeof(void *));
+        if (!e) {
+            return fantasy__oom();
+        }
+        set = (coll **)(void *)(e + n);
+    } else {
         memset(small, 0, sizeof small);
     }
-    size_t n_puts = 0;
-    st = prepare(s, ops, n, e, &n_puts);
-    if (st == FANTASY_OK) {
-        st = apply_locked(s, ops, n, e, n_puts);
-    }
+    size_t n_set = 0;
+    st = prepare(s, ops, n, e);
+    st = st ? st : resolve(s, ops, n, e, set, &n_set);
+    st = st ? st : apply_locked(s, ops, n, e, set, n_set);
     for (size_t i = 0; i < n; i++) {
         if (st == FANTASY_OK && versions_out) {
             versions_out[i] = e[i].version;
         }
         /* Only this batch can reach these now: the replaced versions, or all new ones. */
-        doc_free(&s->a, st == FANTASY_OK ? e[i].old : e[i].fresh);
+        fantasy__rec_doc_free(&s->a, st == FANTASY_OK ? e[i].old : e[i].fresh);
     }
     if (e != small) {
         fantasy__free(&s->a, e);
@@ -552,7 +468,7 @@ static fantasy_status rec_apply(void *self, const fantasy_record_op *ops, size_t
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Reads (read lock held while walking)                                                        */
+/* Reads (the collection's read lock held while walking)                                      */
 /* ------------------------------------------------------------------------------------------ */
 
 /* Check the store, the collection and (unless `what` is NULL) one more string argument. */
@@ -562,28 +478,56 @@ static fantasy_status check_read(const store *s, const char *fn, const char *col
     if (st != FANTASY_OK) {
         return st;
     }
-    const char *why = bad_string(collection, NAME_MAX_LEN);
+    const char *why = fantasy__rec_bad_string(collection, FANTASY__REC_NAME_MAX);
     if (why) {
         return fantasy__fail(FANTASY_EINVAL, "record %s: collection %s", fn, why);
     }
-    why = what ? bad_string(value, max) : NULL;
+    why = what ? fantasy__rec_bad_string(value, max) : NULL;
     if (why) {
         return fantasy__fail(FANTASY_EINVAL, "record %s: %s %s", fn, what, why);
     }
     return FANTASY_OK;
 }
 
-static fantasy_status read_lock(store *s, const char *fn) {
-    if (pthread_rwlock_rdlock(&s->lock) != 0) {
-        return fantasy__fail(FANTASY_EBACKEND, "record %s: cannot take the store lock", fn);
+/* The collection, read-locked; NULL (nothing locked) when it does not exist. */
+static coll *read_lock(store *s, const char *collection) {
+    coll *c = fantasy__rec_coll_find(&s->colls, collection);
+    if (c) {
+        fantasy__rec_coll_read_lock(c);
     }
-    return FANTASY_OK;
+    return c;
 }
 
-static keynode *find_keynode(const store *s, const char *collection, const char *key) {
-    node *c = fantasy__rec_avl_find(s->colls, collection);
-    node *kn = c ? fantasy__rec_avl_find(as_coll(c)->keys, key) : NULL;
-    return kn ? as_keynode(kn) : NULL;
+static void read_unlock(coll *c) {
+    if (c) {
+        (void)pthread_rwlock_unlock(&c->lock);
+    }
+}
+
+/* The collection, locked with its ordered key tree built: read-locked once the tree exists; the
+ * first scan builds it from the key table under the write lock (linking allocates nothing, so
+ * this cannot fail) and keeps that lock for its scan. NULL when there is no collection. */
+static coll *lock_ordered(store *s, const char *collection) {
+    coll *c = read_lock(s, collection);
+    if (!c || c->ordered) {
+        return c;
+    }
+    (void)pthread_rwlock_unlock(&c->lock);
+    fantasy__rec_colls_lock(&c, 1);
+    if (!c->ordered) {
+        for (size_t i = 0; i < c->key_tab.cap; i++) {
+            keynode *kn = c->key_tab.slots[i].item;
+            if (kn) {
+                fantasy__rec_avl_insert(&c->keys, &kn->node);
+            }
+        }
+        c->ordered = 1;
+    }
+    return c;
+}
+
+static keynode *find_keynode(const coll *c, const char *key) {
+    return c ? lookup_key(c, key, fantasy__rec_key_hash(key)) : NULL;
 }
 
 static fantasy_status rec_get(void *self, const char *collection, const char *id, fantasy_buf *out,
@@ -592,18 +536,14 @@ static fantasy_status rec_get(void *self, const char *collection, const char *id
     if (version) {
         *version = 0;
     }
-    fantasy_status st = check_read(s, "get", collection, "id", id, NAME_MAX_LEN);
+    fantasy_status st = check_read(s, "get", collection, "id", id, FANTASY__REC_NAME_MAX);
     if (st != FANTASY_OK) {
         return st;
     }
     uint64_t hash = fantasy__rec_hash(collection, id);
     int found = 0;
-    st = read_lock(s, "get");
-    if (st != FANTASY_OK) {
-        return st;
-    }
-    node *c = fantasy__rec_avl_find(s->colls, collection);
-    const doc *d = c ? fantasy__rec_table_find(&s->docs, hash, as_coll(c), id) : NULL;
+    coll *c = read_lock(s, collection);
+    const doc *d = c ? fantasy__rec_table_find(&c->docs, hash, id, doc_id_of) : NULL;
     if (d) {
         found = 1;
         st = out ? fantasy_buf_set(out, d->bytes, d->len) : FANTASY_OK;
@@ -611,7 +551,7 @@ static fantasy_status rec_get(void *self, const char *collection, const char *id
             *version = d->version;
         }
     }
-    (void)pthread_rwlock_unlock(&s->lock);
+    read_unlock(c);
     if (!found) {
         return fantasy__fail(FANTASY_ENOTFOUND, "record get: %s/%s not found", collection, id);
     }
@@ -629,7 +569,7 @@ static fantasy_status check_list(const char *fn, size_t limit, const fantasy_lis
 static fantasy_status rec_find(void *self, const char *collection, const char *key,
                                const char *after_id, size_t limit, fantasy_list *out) {
     store *s = self;
-    fantasy_status st = check_read(s, "find", collection, "key", key, KEY_MAX_LEN);
+    fantasy_status st = check_read(s, "find", collection, "key", key, FANTASY__REC_KEY_MAX);
     if (st == FANTASY_OK) {
         st = check_list("find", limit, out);
     }
@@ -637,18 +577,15 @@ static fantasy_status rec_find(void *self, const char *collection, const char *k
         return st;
     }
     int from_start = !after_id || !*after_id;
-    st = read_lock(s, "find");
-    if (st != FANTASY_OK) {
-        return st;
-    }
-    keynode *kn = find_keynode(s, collection, key);
+    coll *c = read_lock(s, collection);
+    keynode *kn = find_keynode(c, key);
     node *n = kn ? fantasy__rec_avl_seek(kn->ids, from_start ? "" : after_id, !from_start) : NULL;
     for (size_t added = 0; n && added < limit && st == FANTASY_OK; added++) {
         const doc *d = as_key(n)->doc;
         st = fantasy_list_add(out, d->id, d->version);
         n = fantasy__rec_avl_seek(kn->ids, n->key, 1);
     }
-    (void)pthread_rwlock_unlock(&s->lock);
+    read_unlock(c);
     return st;
 }
 
@@ -666,12 +603,8 @@ static fantasy_status rec_find_keys(void *self, const char *collection, const ch
     size_t pre_len = strlen(pre);
     /* Start at the prefix itself unless after_key lies at or beyond it. */
     int after = after_key && *after_key && strcmp(after_key, pre) >= 0;
-    st = read_lock(s, "find_keys");
-    if (st != FANTASY_OK) {
-        return st;
-    }
-    node *c = fantasy__rec_avl_find(s->colls, collection);
-    node *keys = c ? as_coll(c)->keys : NULL;
+    coll *c = lock_ordered(s, collection);
+    node *keys = c ? c->keys : NULL;
     node *n = fantasy__rec_avl_seek(keys, after ? after_key : pre, after);
     for (size_t added = 0; n && added < limit && st == FANTASY_OK; added++) {
         if (strncmp(n->key, pre, pre_len) != 0) {
@@ -680,26 +613,23 @@ static fantasy_status rec_find_keys(void *self, const char *collection, const ch
         st = fantasy_list_add(out, n->key, as_keynode(n)->count);
         n = fantasy__rec_avl_seek(keys, n->key, 1);
     }
-    (void)pthread_rwlock_unlock(&s->lock);
+    read_unlock(c);
     return st;
 }
 
 static fantasy_status rec_count(void *self, const char *collection, const char *key, int64_t *out) {
     store *s = self;
-    fantasy_status st = check_read(s, "count", collection, "key", key, KEY_MAX_LEN);
+    fantasy_status st = check_read(s, "count", collection, "key", key, FANTASY__REC_KEY_MAX);
     if (st != FANTASY_OK) {
         return st;
     }
     if (!out) {
         return fantasy__fail(FANTASY_EINVAL, "record count: NULL out");
     }
-    st = read_lock(s, "count");
-    if (st != FANTASY_OK) {
-        return st;
-    }
-    const keynode *kn = find_keynode(s, collection, key);
+    coll *c = read_lock(s, collection);
+    const keynode *kn = find_keynode(c, key);
     *out = kn ? kn->count : 0;
-    (void)pthread_rwlock_unlock(&s->lock);
+    read_unlock(c);
     return FANTASY_OK;
 }
 
@@ -707,43 +637,15 @@ static fantasy_status rec_count(void *self, const char *collection, const char *
 /* Open and destroy                                                                            */
 /* ------------------------------------------------------------------------------------------ */
 
-static void free_node(node *n, void *ctx) {
-    fantasy__free(ctx, n);
-}
-
-static void free_coll(node *n, void *ctx) {
-    fantasy__rec_avl_drain(as_coll(n)->keys, free_node, ctx);
-    fantasy__free(ctx, n);
-}
-
 static void rec_destroy(void *self) {
     store *s = self;
     if (check_store(s, "destroy") != FANTASY_OK) {
         return;
     }
-    for (size_t i = 0; i < s->docs.cap; i++) {
-        doc_free(&s->a, s->docs.slots[i]);
-    }
-    fantasy__free(&s->a, s->docs.slots);
-    fantasy__rec_avl_drain(s->colls, free_coll, &s->a);
-    (void)pthread_rwlock_destroy(&s->lock);
+    fantasy__rec_colls_destroy(&s->colls, &s->a);
     s->magic = STORE_DEAD;
     fantasy_allocator a = s->a;
     fantasy__free(&a, s);
-}
-
-static int init_lock(pthread_rwlock_t *lock) {
-    pthread_rwlockattr_t attr;
-    if (pthread_rwlockattr_init(&attr) != 0) {
-        return -1;
-    }
-#if defined(__GLIBC__)
-    /* glibc prefers readers by default: a steady stream of finds would starve apply. */
-    (void)pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-#endif
-    int rc = pthread_rwlock_init(lock, &attr);
-    (void)pthread_rwlockattr_destroy(&attr);
-    return rc;
 }
 
 FANTASY_API fantasy_status fantasy_memory_record_store_open(const fantasy_allocator *alloc,
@@ -762,9 +664,10 @@ FANTASY_API fantasy_status fantasy_memory_record_store_open(const fantasy_alloca
         return fantasy__oom();
     }
     s->a = a;
-    if (init_lock(&s->lock) != 0) {
+    st = fantasy__rec_colls_init(&s->colls, &a);
+    if (st != FANTASY_OK) {
         fantasy__free(&a, s);
-        return fantasy__fail(FANTASY_ENOMEM, "fantasy_memory_record_store_open: no lock");
+        return st;
     }
     s->magic = STORE_LIVE;
     out->version = FANTASY_RECORD_STORE_VERSION;

@@ -1,6 +1,8 @@
-/* The document table of the in-memory record store: (collection, id) → document in O(1).
- * Open addressing with linear probing and backward-shift deletion, so removal leaves no
- * tombstones and, once room is reserved, nothing here can fail. */
+/* The hash tables of the in-memory record store: a collection's documents by id and its key
+ * nodes by key, each in O(1). Open addressing with linear probing and backward-shift deletion,
+ * so removal leaves no tombstones and, once room is reserved, nothing here can fail. Each slot
+ * keeps the item's hash, so a probe touches no item until the hashes match: items are scattered
+ * over memory and each one read would be a cache miss. */
 #include <string.h>
 
 #include "backends/memory/record_internal.h"
@@ -8,6 +10,8 @@
 #include "core/error.h"
 
 #define MIN_CAP 64
+
+typedef fantasy__rec_slot slot;
 
 static uint64_t fnv1a(uint64_t h, const char *s) {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -17,30 +21,38 @@ static uint64_t fnv1a(uint64_t h, const char *s) {
     return h;
 }
 
-uint64_t fantasy__rec_hash(const char *collection, const char *id) {
-    uint64_t h = fnv1a(0xcbf29ce484222325ULL, collection);
-    /* A byte no name contains separates the two, so ("ab", "c") and ("a", "bc") differ. */
-    h = (h ^ 0xffU) * 0x100000001b3ULL;
-    h = fnv1a(h, id);
-    /* FNV's low bits are weak and the table masks them: finish with a 64-bit mixer. */
+/* FNV's low bits are weak and the tables mask them: finish with a 64-bit mixer. */
+static uint64_t finish(uint64_t h) {
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
     h ^= h >> 33;
     return h;
 }
 
-static void place(fantasy__rec_doc **slots, size_t cap, fantasy__rec_doc *doc) {
+uint64_t fantasy__rec_hash(const char *collection, const char *id) {
+    uint64_t h = fnv1a(0xcbf29ce484222325ULL, collection);
+    /* A byte no name contains separates the two, so ("ab", "c") and ("a", "bc") differ. */
+    h = (h ^ 0xffU) * 0x100000001b3ULL;
+    return finish(fnv1a(h, id));
+}
+
+uint64_t fantasy__rec_key_hash(const char *key) {
+    return finish(fnv1a(0xcbf29ce484222325ULL, key));
+}
+
+static void place(slot *slots, size_t cap, uint64_t hash, void *item) {
     size_t mask = cap - 1;
-    size_t i = (size_t)doc->hash & mask;
-    while (slots[i]) {
+    size_t i = (size_t)hash & mask;
+    while (slots[i].item) {
         i = (i + 1) & mask;
     }
-    slots[i] = doc;
+    slots[i].hash = hash;
+    slots[i].item = item;
 }
 
 fantasy_status fantasy__rec_table_reserve(fantasy__rec_table *t, const fantasy_allocator *a,
                                           size_t extra) {
-    if (extra > SIZE_MAX / 4 - t->n) {
+    if (extra > SIZE_MAX / 4 / sizeof(slot) - t->n) {
         return fantasy__oom();
     }
     size_t need = t->n + extra;
@@ -52,13 +64,13 @@ fantasy_status fantasy__rec_table_reserve(fantasy__rec_table *t, const fantasy_a
     while (need * 4 > cap * 3) {
         cap *= 2;
     }
-    fantasy__rec_doc **slots = fantasy__calloc(a, cap, sizeof(fantasy__rec_doc *));
+    slot *slots = fantasy__calloc(a, cap, sizeof *slots);
     if (!slots) {
         return fantasy__oom();
     }
     for (size_t i = 0; i < t->cap; i++) {
-        if (t->slots[i]) {
-            place(slots, cap, t->slots[i]);
+        if (t->slots[i].item) {
+            place(slots, cap, t->slots[i].hash, t->slots[i].item);
         }
     }
     fantasy__free(a, t->slots);
@@ -67,53 +79,59 @@ fantasy_status fantasy__rec_table_reserve(fantasy__rec_table *t, const fantasy_a
     return FANTASY_OK;
 }
 
-fantasy__rec_doc *fantasy__rec_table_find(const fantasy__rec_table *t, uint64_t hash,
-                                          const fantasy__rec_coll *coll, const char *id) {
+void *fantasy__rec_table_find(const fantasy__rec_table *t, uint64_t hash, const char *key,
+                              fantasy__rec_key_of key_of) {
     if (t->cap == 0) {
         return NULL;
     }
     size_t mask = t->cap - 1;
-    for (size_t i = (size_t)hash & mask; t->slots[i]; i = (i + 1) & mask) {
-        const fantasy__rec_doc *d = t->slots[i];
-        if (d->hash == hash && d->coll == coll && strcmp(d->id, id) == 0) {
-            return t->slots[i];
+    for (size_t i = (size_t)hash & mask; t->slots[i].item; i = (i + 1) & mask) {
+        if (t->slots[i].hash == hash && strcmp(key_of(t->slots[i].item), key) == 0) {
+            return t->slots[i].item;
         }
     }
     return NULL;
 }
 
-static size_t slot_of(const fantasy__rec_table *t, const fantasy__rec_doc *doc) {
+static size_t slot_of(const fantasy__rec_table *t, uint64_t hash, const void *item) {
     size_t mask = t->cap - 1;
-    size_t i = (size_t)doc->hash & mask;
-    while (t->slots[i] != doc) {
+    size_t i = (size_t)hash & mask;
+    while (t->slots[i].item != item) {
         i = (i + 1) & mask;
     }
     return i;
 }
 
-void fantasy__rec_table_insert(fantasy__rec_table *t, fantasy__rec_doc *doc) {
-    place(t->slots, t->cap, doc);
+void fantasy__rec_table_insert(fantasy__rec_table *t, uint64_t hash, void *item) {
+    place(t->slots, t->cap, hash, item);
     t->n++;
 }
 
-void fantasy__rec_table_replace(fantasy__rec_table *t, fantasy__rec_doc *old,
-                                fantasy__rec_doc *fresh) {
-    t->slots[slot_of(t, old)] = fresh;
+void fantasy__rec_table_replace(fantasy__rec_table *t, uint64_t hash, const void *old,
+                                void *fresh) {
+    t->slots[slot_of(t, hash, old)].item = fresh;
 }
 
-void fantasy__rec_table_remove(fantasy__rec_table *t, fantasy__rec_doc *doc) {
+void fantasy__rec_table_remove(fantasy__rec_table *t, uint64_t hash, const void *item) {
     size_t mask = t->cap - 1;
-    size_t hole = slot_of(t, doc);
-    t->slots[hole] = NULL;
+    size_t hole = slot_of(t, hash, item);
+    t->slots[hole].item = NULL;
     t->n--;
     /* Pull back each later entry of the run whose home is not cyclically in (hole, j]. */
-    for (size_t j = (hole + 1) & mask; t->slots[j]; j = (j + 1) & mask) {
-        size_t home = (size_t)t->slots[j]->hash & mask;
+    for (size_t j = (hole + 1) & mask; t->slots[j].item; j = (j + 1) & mask) {
+        size_t home = (size_t)t->slots[j].hash & mask;
         int stays = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
         if (!stays) {
             t->slots[hole] = t->slots[j];
-            t->slots[j] = NULL;
+            t->slots[j].item = NULL;
             hole = j;
         }
     }
+}
+
+void fantasy__rec_table_free(fantasy__rec_table *t, const fantasy_allocator *a) {
+    fantasy__free(a, t->slots);
+    t->slots = NULL;
+    t->cap = 0;
+    t->n = 0;
 }

@@ -46,11 +46,14 @@ typedef struct hold {
     char id[];
 } hold;
 
-/* Padded to 128 bytes: whatever the base alignment, two shards never share a cache line. */
+/* Padded to 128 bytes: whatever the base alignment, two shards never share a cache line.
+ * `slots` and `mask` mirror the table's for prefetching without the lock (see prefetch_slot). */
 typedef union hold_shard {
     struct {
         pthread_mutex_t lock;
         fantasy__memtab holds;
+        _Atomic(fantasy__memtab_slot *) slots;
+        atomic_size_t mask;
     } s;
 
     char pad[128];
@@ -76,6 +79,19 @@ static product *find_product(stock_store *s, const char *id, size_t len) {
 static hold_shard *shard_of(stock_store *s, uint64_t hash) {
     /* top bits: the tables inside use the low ones */
     return &s->shards[hash >> (64 - HOLD_SHARD_BITS)];
+}
+
+/* Start loading the cache line where the hold table probe for `hash` begins. Holds are never
+ * forgotten, so the table outgrows every cache and that probe is a miss; issued first, it runs
+ * while reserve looks up the product and allocates the hold. The mirror may be stale or torn
+ * by a concurrent growth: then the hint is merely useless, never wrong (a prefetch cannot
+ * fault, and the probe itself runs under the lock). */
+static void prefetch_slot(const hold_shard *sh, uint64_t hash) {
+    fantasy__memtab_slot *slots = atomic_load_explicit(&sh->s.slots, memory_order_relaxed);
+    size_t mask = atomic_load_explicit(&sh->s.mask, memory_order_relaxed);
+    if (slots) {
+        __builtin_prefetch(&slots[hash & mask]);
+    }
 }
 
 static hold *find_hold(stock_store *s, const char *id, size_t len) {
@@ -336,13 +352,17 @@ static fantasy_status reserve_new(stock_store *s, hold_shard *sh, const fantasy_
     if (fantasy__memtab_reserve(&sh->s.holds, &s->a, 1) != FANTASY_OK) {
         return fantasy__oom();
     }
+    atomic_store_explicit(&sh->s.slots, sh->s.holds.slots, memory_order_relaxed);
+    atomic_store_explicit(&sh->s.mask, sh->s.holds.cap - 1, memory_order_relaxed);
     product *p = nh->p;
     pthread_mutex_lock(&p->lock);
     fantasy_status st = admit(s, p, h, k, nh);
+    pthread_mutex_unlock(&p->lock);
+    /* Published after the product lock, which a hot product's buyers all queue on: the shard
+     * lock, still held, keeps every other user of this hold id waiting until it is in. */
     if (st == FANTASY_OK) {
         fantasy__memtab_put(&sh->s.holds, nh->id, hash, nh);
     }
-    pthread_mutex_unlock(&p->lock);
     return st;
 }
 
@@ -353,6 +373,9 @@ static fantasy_status reserve(void *self, const fantasy_hold *h) {
     if (st != FANTASY_OK) {
         return st;
     }
+    uint64_t hash = fantasy__memtab_hash(h->hold_id, id_len);
+    hold_shard *sh = shard_of(s, hash);
+    prefetch_slot(sh, hash);
     product *p = NULL;
     st = lookup_product(s, h->product_id, &p);
     if (!p) {
@@ -363,8 +386,6 @@ static fantasy_status reserve(void *self, const fantasy_hold *h) {
         return fantasy__oom();
     }
     const user_key k = user_key_of(h->user_id);
-    uint64_t hash = fantasy__memtab_hash(h->hold_id, id_len);
-    hold_shard *sh = shard_of(s, hash);
     pthread_mutex_lock(&sh->s.lock);
     const hold *old = fantasy__memtab_get(&sh->s.holds, h->hold_id, hash);
     st = old ? replay(old, p, h) : reserve_new(s, sh, h, &k, nh, hash);
@@ -664,6 +685,8 @@ static void destroy(void *self) {
 static fantasy_status init_store(stock_store *s) {
     size_t i = 0;
     for (; i < HOLD_SHARDS; i++) {
+        atomic_init(&s->shards[i].s.slots, NULL);
+        atomic_init(&s->shards[i].s.mask, 0);
         if (fantasy__memlock_init(&s->shards[i].s.lock) != 0) {
             break;
         }
