@@ -1,5 +1,5 @@
-/* New document versions of the in-memory record store: checking a batch's ops and building
- * each put's version as one block, all before any lock is taken (record_store.c). */
+/* New document versions of the in-memory record store: each put's version built as one block,
+ * before any lock is taken (record_store.c). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,76 +10,6 @@
 
 typedef fantasy__rec_doc doc;
 typedef fantasy__rec_key rkey;
-
-const char *fantasy__rec_bad_string(const char *s, size_t max) {
-    if (!s) {
-        return "is NULL";
-    }
-    size_t len = strnlen(s, max + 1);
-    if (len == 0) {
-        return "is empty";
-    }
-    return len > max ? "is too long" : NULL;
-}
-
-static fantasy_status validate_mode(const fantasy_record_op *op, size_t i) {
-    if (op->kind != FANTASY_OP_PUT && op->kind != FANTASY_OP_DEL) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: unknown kind %d", i,
-                             (int)op->kind);
-    }
-    if (op->mode != FANTASY_WRITE_CREATE && op->mode != FANTASY_WRITE_IF_VERSION &&
-        op->mode != FANTASY_WRITE_ANY) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: unknown mode %d", i,
-                             (int)op->mode);
-    }
-    if (op->kind == FANTASY_OP_DEL && op->mode == FANTASY_WRITE_CREATE) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: a delete cannot be create-only",
-                             i);
-    }
-    if (op->mode == FANTASY_WRITE_IF_VERSION && op->expected_version < 0) {
-        return fantasy__fail(FANTASY_EINVAL,
-                             "record apply: op %zu: negative expected_version %" PRId64, i,
-                             op->expected_version);
-    }
-    return FANTASY_OK;
-}
-
-static fantasy_status validate_put(const fantasy_record_op *op, size_t i) {
-    if (!op->doc && op->doc_len > 0) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: NULL doc with doc_len %zu", i,
-                             op->doc_len);
-    }
-    if (!op->keys && op->n_keys > 0) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: NULL keys with n_keys %zu", i,
-                             op->n_keys);
-    }
-    for (size_t k = 0; k < op->n_keys; k++) {
-        const char *why = fantasy__rec_bad_string(op->keys[k].key, FANTASY__REC_KEY_MAX);
-        if (why) {
-            return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: key %zu %s (1 to %d bytes)",
-                                 i, k, why, FANTASY__REC_KEY_MAX);
-        }
-    }
-    return FANTASY_OK;
-}
-
-fantasy_status fantasy__rec_validate_op(const fantasy_record_op *op, size_t i) {
-    fantasy_status st = validate_mode(op, i);
-    if (st != FANTASY_OK) {
-        return st;
-    }
-    const char *why = fantasy__rec_bad_string(op->collection, FANTASY__REC_NAME_MAX);
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: collection %s (1 to %d bytes)",
-                             i, why, FANTASY__REC_NAME_MAX);
-    }
-    why = fantasy__rec_bad_string(op->id, FANTASY__REC_NAME_MAX);
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: id %s (1 to %d bytes)", i, why,
-                             FANTASY__REC_NAME_MAX);
-    }
-    return op->kind == FANTASY_OP_PUT ? validate_put(op, i) : FANTASY_OK;
-}
 
 void fantasy__rec_doc_free(const fantasy_allocator *a, fantasy__rec_doc *d) {
     if (!d) {

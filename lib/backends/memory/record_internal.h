@@ -13,6 +13,7 @@
 #include "fantasy/backend.h"
 
 #include "backends/memory/memtab.h"
+#include "core/record_check.h"
 
 /* An AVL node embedded in whatever it indexes; `key` points into the owner and never changes
  * while the node is in a tree. Keys compare bytewise (strcmp). */
@@ -113,15 +114,6 @@ typedef struct fantasy__rec_doc {
 } fantasy__rec_doc;
 
 /* ---- document versions (record_doc.c) ---- */
-
-#define FANTASY__REC_NAME_MAX 255 /* bytes of a collection name or an id */
-#define FANTASY__REC_KEY_MAX  512 /* bytes of an index key */
-
-/* Why `s` is no usable name of 1..max bytes ("is NULL", "is empty", "is too long"), or NULL. */
-const char *fantasy__rec_bad_string(const char *s, size_t max);
-
-/* Check op `i` of a batch: kind, mode, names, keys. FANTASY_EINVAL names what is wrong. */
-fantasy_status fantasy__rec_validate_op(const fantasy_record_op *op, size_t i);
 
 /* A put's new version as one block (struct, keys sorted and merged, id, key strings, bytes),
  * not linked anywhere; `hash` is fantasy__rec_hash of its collection and id. NULL when out of

@@ -85,7 +85,7 @@ static fantasy_status check_store(const store *s, const char *fn) {
 
 static fantasy_status prepare(store *s, const fantasy_record_op *ops, size_t n, entry *e) {
     for (size_t i = 0; i < n; i++) {
-        fantasy_status st = fantasy__rec_validate_op(&ops[i], i);
+        fantasy_status st = fantasy__rec_check_op("record", &ops[i], i);
         if (st != FANTASY_OK) {
             return st;
         }
@@ -478,15 +478,7 @@ static fantasy_status check_read(const store *s, const char *fn, const char *col
     if (st != FANTASY_OK) {
         return st;
     }
-    const char *why = fantasy__rec_bad_string(collection, FANTASY__REC_NAME_MAX);
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "record %s: collection %s", fn, why);
-    }
-    why = what ? fantasy__rec_bad_string(value, max) : NULL;
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "record %s: %s %s", fn, what, why);
-    }
-    return FANTASY_OK;
+    return fantasy__rec_check_read("record", fn, collection, what, value, max);
 }
 
 /* The collection, read-locked; NULL (nothing locked) when it does not exist. */
@@ -558,20 +550,12 @@ static fantasy_status rec_get(void *self, const char *collection, const char *id
     return st;
 }
 
-static fantasy_status check_list(const char *fn, size_t limit, const fantasy_list *out) {
-    if (limit == 0 || !out) {
-        return fantasy__fail(FANTASY_EINVAL, "record %s: %s", fn,
-                             out ? "limit must be at least 1" : "NULL out list");
-    }
-    return FANTASY_OK;
-}
-
 static fantasy_status rec_find(void *self, const char *collection, const char *key,
                                const char *after_id, size_t limit, fantasy_list *out) {
     store *s = self;
     fantasy_status st = check_read(s, "find", collection, "key", key, FANTASY__REC_KEY_MAX);
     if (st == FANTASY_OK) {
-        st = check_list("find", limit, out);
+        st = fantasy__rec_check_page("record", "find", limit, out);
     }
     if (st != FANTASY_OK) {
         return st;
@@ -595,7 +579,7 @@ static fantasy_status rec_find_keys(void *self, const char *collection, const ch
     const char *pre = prefix ? prefix : "";
     fantasy_status st = check_read(s, "find_keys", collection, NULL, NULL, 0);
     if (st == FANTASY_OK) {
-        st = check_list("find_keys", limit, out);
+        st = fantasy__rec_check_page("record", "find_keys", limit, out);
     }
     if (st != FANTASY_OK) {
         return st;

@@ -14,11 +14,10 @@
 #include "backends/postgres/pool.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/record_check.h"
 
-#define NAME_MAX_LEN 255
-#define KEY_MAX_LEN  512
-#define STORE_LIVE   0x70677273u /* "pgrs" */
-#define STORE_DEAD   0xdeadbeefu
+#define STORE_LIVE 0x70677273u /* "pgrs" */
+#define STORE_DEAD 0xdeadbeefu
 
 static const char who[] = "postgres record store";
 
@@ -74,79 +73,16 @@ static fantasy_status check_store(const store *s, const char *fn) {
     return FANTASY_OK;
 }
 
-static const char *bad_string(const char *s, size_t max) {
-    if (!s) {
-        return "is NULL";
-    }
-    size_t len = strnlen(s, max + 1);
-    if (len == 0) {
-        return "is empty";
-    }
-    return len > max ? "is too long" : NULL;
-}
-
 /* ---- validation (before anything is sent) ------------------------------------------------ */
 
-static fantasy_status validate_mode(const fantasy_record_op *op, size_t i) {
-    if (op->kind != FANTASY_OP_PUT && op->kind != FANTASY_OP_DEL) {
-        return fantasy__fail(FANTASY_EINVAL, "%s apply: op %zu: unknown kind %d", who, i,
-                             (int)op->kind);
-    }
-    if (op->mode != FANTASY_WRITE_CREATE && op->mode != FANTASY_WRITE_IF_VERSION &&
-        op->mode != FANTASY_WRITE_ANY) {
-        return fantasy__fail(FANTASY_EINVAL, "%s apply: op %zu: unknown mode %d", who, i,
-                             (int)op->mode);
-    }
-    if (op->kind == FANTASY_OP_DEL && op->mode == FANTASY_WRITE_CREATE) {
-        return fantasy__fail(FANTASY_EINVAL, "%s apply: op %zu: a delete cannot be create-only",
-                             who, i);
-    }
-    if (op->mode == FANTASY_WRITE_IF_VERSION && op->expected_version < 0) {
-        return fantasy__fail(FANTASY_EINVAL, "%s apply: op %zu: negative expected_version %" PRId64,
-                             who, i, op->expected_version);
-    }
-    return FANTASY_OK;
-}
-
-static fantasy_status validate_put(const fantasy_record_op *op, size_t i) {
-    if (!op->doc && op->doc_len > 0) {
-        return fantasy__fail(FANTASY_EINVAL, "%s apply: op %zu: NULL doc with doc_len %zu", who, i,
-                             op->doc_len);
-    }
-    if (op->doc_len > (size_t)0x3fffffff) {
+static fantasy_status validate_op(const fantasy_record_op *op, size_t i) {
+    fantasy_status st = fantasy__rec_check_op(who, op, i);
+    if (st == FANTASY_OK && op->kind == FANTASY_OP_PUT && op->doc_len > (size_t)0x3fffffff) {
+        /* PostgreSQL's bytea tops out at 1 GiB. */
         return fantasy__fail(FANTASY_EINVAL, "%s apply: op %zu: doc_len %zu over 1 GiB", who, i,
                              op->doc_len);
     }
-    if (!op->keys && op->n_keys > 0) {
-        return fantasy__fail(FANTASY_EINVAL, "%s apply: op %zu: NULL keys with n_keys %zu", who, i,
-                             op->n_keys);
-    }
-    for (size_t k = 0; k < op->n_keys; k++) {
-        const char *why = bad_string(op->keys[k].key, KEY_MAX_LEN);
-        if (why) {
-            return fantasy__fail(FANTASY_EINVAL, "%s apply: op %zu: key %zu %s (1 to %d bytes)",
-                                 who, i, k, why, KEY_MAX_LEN);
-        }
-    }
-    return FANTASY_OK;
-}
-
-static fantasy_status validate_op(const fantasy_record_op *op, size_t i) {
-    fantasy_status st = validate_mode(op, i);
-    if (st != FANTASY_OK) {
-        return st;
-    }
-    const char *why = bad_string(op->collection, NAME_MAX_LEN);
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "%s apply: op %zu: collection %s (1 to %d bytes)", who,
-                             i, why, NAME_MAX_LEN);
-    }
-    why = bad_string(op->id, NAME_MAX_LEN);
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "%s apply: op %zu: id %s (1 to %d bytes)", who, i, why,
-                             NAME_MAX_LEN);
-    }
-    return op->kind == FANTASY_OP_PUT ? validate_put(op, i) : FANTASY_OK;
+    return st;
 }
 
 /* ---- apply ------------------------------------------------------------------------------- */
@@ -300,26 +236,7 @@ static fantasy_status rec_apply(void *self, const fantasy_record_op *ops, size_t
 static fantasy_status check_read(const store *s, const char *fn, const char *collection,
                                  const char *what, const char *value, size_t max) {
     fantasy_status st = check_store(s, fn);
-    if (st != FANTASY_OK) {
-        return st;
-    }
-    const char *why = bad_string(collection, NAME_MAX_LEN);
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "%s %s: collection %s", who, fn, why);
-    }
-    why = what ? bad_string(value, max) : NULL;
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "%s %s: %s %s", who, fn, what, why);
-    }
-    return FANTASY_OK;
-}
-
-static fantasy_status check_list(const char *fn, size_t limit, const fantasy_list *out) {
-    if (limit == 0 || !out) {
-        return fantasy__fail(FANTASY_EINVAL, "%s %s: %s", who, fn,
-                             out ? "limit must be at least 1" : "NULL out list");
-    }
-    return FANTASY_OK;
+    return st != FANTASY_OK ? st : fantasy__rec_check_read(who, fn, collection, what, value, max);
 }
 
 /* A read: one statement, its rows handed to `take`. */
@@ -377,7 +294,7 @@ static fantasy_status rec_get(void *self, const char *collection, const char *id
     if (version) {
         *version = 0;
     }
-    fantasy_status st = check_read(s, "get", collection, "id", id, NAME_MAX_LEN);
+    fantasy_status st = check_read(s, "get", collection, "id", id, FANTASY__REC_NAME_MAX);
     if (st != FANTASY_OK) {
         return st;
     }
@@ -395,9 +312,9 @@ static fantasy_status rec_get(void *self, const char *collection, const char *id
 static fantasy_status rec_find(void *self, const char *collection, const char *key,
                                const char *after_id, size_t limit, fantasy_list *out) {
     store *s = self;
-    fantasy_status st = check_read(s, "find", collection, "key", key, KEY_MAX_LEN);
+    fantasy_status st = check_read(s, "find", collection, "key", key, FANTASY__REC_KEY_MAX);
     if (st == FANTASY_OK) {
-        st = check_list("find", limit, out);
+        st = fantasy__rec_check_page(who, "find", limit, out);
     }
     if (st != FANTASY_OK) {
         return st;
@@ -434,15 +351,15 @@ static fantasy_status rec_find_keys(void *self, const char *collection, const ch
     const char *pre = prefix ? prefix : "";
     fantasy_status st = check_read(s, "find_keys", collection, NULL, NULL, 0);
     if (st == FANTASY_OK) {
-        st = check_list("find_keys", limit, out);
+        st = fantasy__rec_check_page(who, "find_keys", limit, out);
     }
-    if (st == FANTASY_OK && strnlen(pre, KEY_MAX_LEN + 1) > KEY_MAX_LEN) {
+    if (st == FANTASY_OK && strnlen(pre, FANTASY__REC_KEY_MAX + 1) > FANTASY__REC_KEY_MAX) {
         st = fantasy__fail(FANTASY_EINVAL, "%s find_keys: prefix is too long", who);
     }
     if (st != FANTASY_OK) {
         return st;
     }
-    char upper[KEY_MAX_LEN];
+    char upper[FANTASY__REC_KEY_MAX];
     size_t upper_len = prefix_upper(pre, strlen(pre), upper);
     int after = after_key && *after_key && strcmp(after_key, pre) >= 0;
     read_ctx x = { .stmt = upper_len ? ST_KEYS_BOUNDED : ST_KEYS_OPEN,
@@ -462,7 +379,7 @@ static fantasy_status rec_find_keys(void *self, const char *collection, const ch
 
 static fantasy_status rec_count(void *self, const char *collection, const char *key, int64_t *out) {
     store *s = self;
-    fantasy_status st = check_read(s, "count", collection, "key", key, KEY_MAX_LEN);
+    fantasy_status st = check_read(s, "count", collection, "key", key, FANTASY__REC_KEY_MAX);
     if (st != FANTASY_OK) {
         return st;
     }
