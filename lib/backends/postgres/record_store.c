@@ -12,12 +12,12 @@
 #include "fantasy/backends/postgres.h"
 
 #include "backends/postgres/pool.h"
+#include "backends/postgres/store.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/record_check.h"
 
 #define STORE_LIVE 0x70677273u /* "pgrs" */
-#define STORE_DEAD 0xdeadbeefu
 
 static const char who[] = "postgres record store";
 
@@ -60,11 +60,11 @@ static const fantasy__pg_stmt stmts[] = {
                    2 },
 };
 
-typedef struct store {
-    unsigned magic;
-    fantasy_allocator a;
-    fantasy__pg_pool *pool;
-} store;
+static const fantasy__pg_store_kind store_kind = { "fantasy_postgres_record_store_open", who,
+                                                   STORE_LIVE, stmts,
+                                                   sizeof stmts / sizeof stmts[0] };
+
+typedef fantasy__pg_store store;
 
 static fantasy_status check_store(const store *s, const char *fn) {
     if (!s || s->magic != STORE_LIVE) {
@@ -397,40 +397,17 @@ static fantasy_status rec_count(void *self, const char *collection, const char *
 /* ---- open and destroy -------------------------------------------------------------------- */
 
 static void rec_destroy(void *self) {
-    store *s = self;
-    if (check_store(s, "destroy") != FANTASY_OK) {
-        return;
-    }
-    fantasy__pg_pool_close(s->pool);
-    s->magic = STORE_DEAD;
-    fantasy_allocator a = s->a;
-    fantasy__free(&a, s);
+    fantasy__pg_store_destroy(self, STORE_LIVE);
 }
 
 FANTASY_API fantasy_status fantasy_postgres_record_store_open(const char *conninfo,
                                                               const fantasy_allocator *alloc,
                                                               fantasy_record_store *out) {
-    if (!out || !conninfo) {
-        return fantasy__fail(FANTASY_EMISUSE, "fantasy_postgres_record_store_open: NULL %s",
-                             out ? "conninfo" : "out");
-    }
-    memset(out, 0, sizeof *out);
-    fantasy_allocator a;
-    fantasy_status st = fantasy__allocator_normalize(alloc, &a);
+    store *s = NULL;
+    fantasy_status st = fantasy__pg_store_open(&store_kind, conninfo, alloc, out, sizeof *out, &s);
     if (st != FANTASY_OK) {
         return st;
     }
-    store *s = fantasy__calloc(&a, 1, sizeof *s);
-    if (!s) {
-        return fantasy__oom();
-    }
-    s->a = a;
-    st = fantasy__pg_pool_open(conninfo, &a, stmts, sizeof stmts / sizeof stmts[0], who, &s->pool);
-    if (st != FANTASY_OK) {
-        fantasy__free(&a, s);
-        return st;
-    }
-    s->magic = STORE_LIVE;
     out->version = FANTASY_RECORD_STORE_VERSION;
     out->self = s;
     out->get = rec_get;
