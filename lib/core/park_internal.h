@@ -11,10 +11,15 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/ids.h"
+#include "core/memo.h"
 #include "core/settings.h"
 
 #define FANTASY__PARK_LIVE 0x7061726bu /* "park" */
 #define FANTASY__PARK_DEAD 0xdeadbeefu
+
+/* Slots of the park's memos: products on sale at once, users a host acts for at once. */
+#define FANTASY__MEMO_SALE_SLOTS  64
+#define FANTASY__MEMO_ACTOR_SLOTS 512
 
 #define FANTASY__CHECK_PARK(p)                                                          \
     do {                                                                                \
@@ -67,7 +72,15 @@ struct fantasy_park {
     fantasy__idgen ids;
     fantasy__subs subs;
     fantasy__worker worker;
+    /* Memos of values derived from hot documents (core/memo.h; zeroed is empty): products'
+     * sale rules (lib/domain/products/sale.c) and the actors of as_user_id
+     * (lib/domain/accounts/tokens.c). Inline, so the park's allocation is all they need. */
+    fantasy__memo_slot sale_rules[FANTASY__MEMO_SALE_SLOTS];
+    fantasy__memo_slot user_actors[FANTASY__MEMO_ACTOR_SLOTS];
 };
+
+#define FANTASY__MEMO_OF(park, field) \
+    ((fantasy__memo){ (park)->field, sizeof(park)->field / sizeof(park)->field[0] })
 
 /* The park clock. */
 int64_t fantasy__now(const fantasy_park *park);

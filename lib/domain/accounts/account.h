@@ -55,6 +55,17 @@ typedef struct fantasy__account {
 fantasy_status fantasy__account_load(fantasy_park *park, const char *user_id,
                                      fantasy__account *out);
 
+/* What acting for a user needs of a live account, exactly as fantasy__account_load would give
+ * it (same failures), without decoding the document again while its version and bytes are
+ * unchanged (the park's user_actors memo). */
+typedef struct fantasy__account_brief {
+    fantasy_role role;
+    int blocked;
+} fantasy__account_brief;
+
+fantasy_status fantasy__account_load_brief(fantasy_park *park, const char *user_id,
+                                           fantasy__account_brief *out);
+
 /* A live account by username, ignoring case: FANTASY_ENOTFOUND when there is none. */
 fantasy_status fantasy__account_find(fantasy_park *park, const char *username,
                                      fantasy__account *out);

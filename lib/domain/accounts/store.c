@@ -257,6 +257,56 @@ fantasy_status fantasy__account_load(fantasy_park *park, const char *user_id,
     return st;
 }
 
+/* The memo's value: a decoded account's brief and whether it is deleted. */
+typedef struct brief_memo {
+    fantasy__account_brief brief;
+    int deleted;
+} brief_memo;
+
+static fantasy_status decode_brief(fantasy_park *park, const char *id, const fantasy_buf *buf,
+                                   int64_t version, brief_memo *out) {
+    const char *data = fantasy_buf_data(buf);
+    size_t len = fantasy_buf_len(buf);
+    const fantasy__memo memo = FANTASY__MEMO_OF(park, user_actors);
+    if (fantasy__memo_get(memo, id, version, data, len, out, sizeof *out)) {
+        return FANTASY_OK;
+    }
+    /* Decoded in full, so a corrupt document fails exactly as a load would. */
+    fantasy__account a;
+    fantasy_status st = decode(data, len, id, &a);
+    if (st == FANTASY_OK) {
+        memset(out, 0, sizeof *out);
+        out->brief.role = a.role;
+        out->brief.blocked = a.blocked;
+        out->deleted = a.deleted_at != 0;
+        fantasy__memo_put(memo, id, version, data, len, out, sizeof *out);
+    }
+    return st;
+}
+
+fantasy_status fantasy__account_load_brief(fantasy_park *park, const char *user_id,
+                                           fantasy__account_brief *out) {
+    memset(out, 0, sizeof *out);
+    if (!fantasy__id_valid(user_id)) {
+        return fantasy__fail(FANTASY_EINVAL, "'%.64s' is not a user id", user_id);
+    }
+    fantasy_buf *buf = NULL;
+    int64_t version = 0;
+    brief_memo m;
+    fantasy_status st = fantasy_buf_new(&park->alloc, &buf);
+    st = st ? st
+            : park->records.get(park->records.self, FANTASY__COL_ACCOUNTS, user_id, buf, &version);
+    st = st ? st : decode_brief(park, user_id, buf, version, &m);
+    fantasy_buf_free(buf);
+    if (st == FANTASY_ENOTFOUND || (st == FANTASY_OK && m.deleted)) {
+        return fantasy__fail(FANTASY_ENOTFOUND, "no user '%s'", user_id);
+    }
+    if (st == FANTASY_OK) {
+        *out = m.brief;
+    }
+    return st;
+}
+
 fantasy_status fantasy__account_find(fantasy_park *park, const char *username,
                                      fantasy__account *out) {
     char key[FANTASY_ID_MAX + 16];

@@ -7,8 +7,18 @@
 #include "domain/orders/order.h"
 #include "domain/products/product.h"
 
+/* "idem:<user_id>:orders.create:<key>", cut at `cap` as snprintf would: built per order, so
+ * without the format machinery. */
 static void idem_key(char *out, size_t cap, const char *user_id, const char *key) {
-    (void)snprintf(out, cap, "idem:%s:orders.create:%s", user_id, key);
+    const char *const parts[] = { "idem:", user_id, ":orders.create:", key };
+    size_t at = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        size_t n = strlen(parts[i]);
+        n = n < cap - 1 - at ? n : cap - 1 - at;
+        memcpy(out + at, parts[i], n);
+        at += n;
+    }
+    out[at] = '\0';
 }
 
 /* The order an earlier success with this key made, when there is one (*found). */
@@ -39,38 +49,6 @@ static fantasy_status replay(fantasy_park *park, const fantasy_actor *actor, con
         st = fantasy__order_json(park, order, ver, result);
     }
     cJSON_Delete(order);
-    return st;
-}
-
-/* The product on sale now, and price × qty. */
-static fantasy_status check_sale(fantasy_park *park, const fantasy_actor *actor,
-                                 const char *product_id, int64_t qty, fantasy_money *amount,
-                                 int64_t *limit) {
-    cJSON *p = NULL;
-    fantasy_status st = fantasy__product_load(park, actor, product_id, &p, NULL);
-    if (st != FANTASY_OK) {
-        return st;
-    }
-    int64_t now = fantasy__now(park);
-    const cJSON *start = cJSON_GetObjectItemCaseSensitive(p, "sale_starts_at");
-    const cJSON *end = cJSON_GetObjectItemCaseSensitive(p, "sale_ends_at");
-    if (strcmp(fantasy__doc_str(p, "status"), "OPEN") != 0) {
-        st = fantasy__fail(FANTASY_ENOTONSALE, "product is %s", fantasy__doc_str(p, "status"));
-    } else if ((cJSON_IsNumber(start) && now < (int64_t)start->valuedouble) ||
-               (cJSON_IsNumber(end) && now >= (int64_t)end->valuedouble)) {
-        st = fantasy__fail(FANTASY_ENOTONSALE, "outside the product's sale window");
-    }
-    fantasy_money unit;
-    st = st ? st : fantasy__json_money(p, "price", 1, &unit, NULL);
-    if (st == FANTASY_OK && unit.amount_minor > FANTASY__JSON_MAX_INT / qty) {
-        st = fantasy__fail(FANTASY_EINVAL, "amount overflows");
-    }
-    if (st == FANTASY_OK) {
-        *amount = unit;
-        amount->amount_minor = unit.amount_minor * qty;
-        *limit = fantasy__doc_int(p, "per_user_limit");
-    }
-    cJSON_Delete(p);
     return st;
 }
 
@@ -155,7 +133,7 @@ fantasy_status fantasy__orders_create(fantasy_park *park, const fantasy_actor *a
     int64_t limit = 0, ver = 0;
     char id[FANTASY_ID_MAX];
     cJSON *order = NULL;
-    st = check_sale(park, actor, product_id, qty, &amount, &limit);
+    st = fantasy__product_sale(park, actor, product_id, qty, &amount, &limit);
     st = st ? st : fantasy__park_id(park, id);
     st = st ? st : new_order(park, id, actor->user_id, product_id, qty, &amount, key, &order);
     st = st ? st : reserve(park, order, limit);
@@ -171,7 +149,8 @@ fantasy_status fantasy__orders_create(fantasy_park *park, const fantasy_actor *a
                      ? fantasy__fail(FANTASY_ECONFLICT, "idempotency race lost, winner vanished")
                      : st;
         } else if (st == FANTASY_OK) {
-            st = fantasy__order_json(park, order, ver, result);
+            st = fantasy__order_json_take(park, order, ver, result);
+            order = NULL;
         }
     }
     cJSON_Delete(order);

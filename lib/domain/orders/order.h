@@ -17,6 +17,10 @@
 #define FANTASY__ORDER_RELEASE   "release_pending"
 
 /* Several writes and their events, applied as one batch. */
+/* Batches of at most FANTASY__BATCH_INLINE docs (nearly all) use the arrays inside, so a batch
+ * on the stack costs no allocation. */
+#define FANTASY__BATCH_INLINE 2
+
 typedef struct fantasy__batch {
     fantasy_park *park;
     fantasy__docw *docs;
@@ -24,6 +28,8 @@ typedef struct fantasy__batch {
     fantasy__event evs[FANTASY__BATCH_EVENTS];
     size_t nevs;
     fantasy_record_op *ops;
+    fantasy__docw inline_docs[FANTASY__BATCH_INLINE];
+    fantasy_record_op inline_ops[FANTASY__BATCH_INLINE + FANTASY__BATCH_EVENTS];
 } fantasy__batch;
 
 fantasy_status fantasy__batch_init(fantasy_park *park, fantasy__batch *b, size_t cap);
@@ -45,6 +51,10 @@ fantasy_status fantasy__order_load(fantasy_park *park, const fantasy_actor *acto
 /* The API object (with its tickets). */
 fantasy_status fantasy__order_json(fantasy_park *park, const cJSON *doc, int64_t version,
                                    cJSON **out);
+/* As fantasy__order_json(), turning `doc` (taken, even on failure) itself into the API object:
+ * for a doc the caller has no further use for, which saves copying it. */
+fantasy_status fantasy__order_json_take(fantasy_park *park, cJSON *doc, int64_t version,
+                                        cJSON **out);
 fantasy_status fantasy__ticket_json(fantasy_park *park, const cJSON *doc, int64_t version,
                                     cJSON **out);
 /* Move the order doc to `status` in memory. */

@@ -8,9 +8,14 @@
 #include "domain/orders/order.h"
 #include "domain/products/docs.h"
 
+/* snprintf(dst, cap, "%s", …) without the format machinery: a dozen fields per result. */
 static void copy_str(char *dst, size_t cap, const cJSON *o, const char *name) {
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
-    (void)snprintf(dst, cap, "%s", cJSON_IsString(f) ? f->valuestring : "");
+    const char *s = cJSON_IsString(f) ? f->valuestring : "";
+    size_t n = strlen(s);
+    n = n < cap ? n : cap - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
 }
 
 static void to_ticket(const cJSON *t, fantasy_ticket *out) {

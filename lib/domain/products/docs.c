@@ -32,10 +32,21 @@ fantasy_status fantasy__doc_load(fantasy_park *park, const char *col, const char
     return st;
 }
 
+/* snprintf(dst, cap, "%s", src) without the format machinery: this runs per key per write. */
+static void copy_str(char *dst, size_t cap, const char *src) {
+    size_t n = strlen(src);
+    n = n < cap ? n : cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 fantasy_status fantasy__docw_make(fantasy_park *park, fantasy__docw *w, const char *col,
                                   const char *id, const cJSON *doc, int64_t expected,
                                   const char *const *keys, const char *unique_key) {
-    memset(w, 0, sizeof *w);
+    /* Not a memset of the whole struct: the key buffers are large and written before use. */
+    w->text = NULL;
+    w->len = 0;
+    w->op = (fantasy_record_op){ .kind = FANTASY_OP_PUT };
     w->a = &park->alloc;
     fantasy_status st = fantasy__json_print(&park->alloc, doc, &w->text, &w->len);
     if (st != FANTASY_OK) {
@@ -43,12 +54,12 @@ fantasy_status fantasy__docw_make(fantasy_park *park, fantasy__docw *w, const ch
     }
     size_t n = 0;
     for (size_t i = 0; keys && keys[i] && n < FANTASY__DOC_MAX_KEYS - 1; i++, n++) {
-        (void)snprintf(w->keybuf[n], sizeof w->keybuf[n], "%s", keys[i]);
+        copy_str(w->keybuf[n], sizeof w->keybuf[n], keys[i]);
         w->keys[n].key = w->keybuf[n];
         w->keys[n].unique = 0;
     }
     if (unique_key) {
-        (void)snprintf(w->keybuf[n], sizeof w->keybuf[n], "%s", unique_key);
+        copy_str(w->keybuf[n], sizeof w->keybuf[n], unique_key);
         w->keys[n].key = w->keybuf[n];
         w->keys[n].unique = 1;
         n++;
@@ -56,7 +67,7 @@ fantasy_status fantasy__docw_make(fantasy_park *park, fantasy__docw *w, const ch
     w->op.kind = FANTASY_OP_PUT;
     w->op.mode = expected ? FANTASY_WRITE_IF_VERSION : FANTASY_WRITE_CREATE;
     w->op.collection = col;
-    (void)snprintf(w->id, sizeof w->id, "%s", id);
+    copy_str(w->id, sizeof w->id, id);
     w->op.id = w->id;
     w->op.doc = w->text;
     w->op.doc_len = w->len;
