@@ -8,6 +8,8 @@
 #ifndef FANTASY_BACKENDS_SQLITE_DB_H
 #define FANTASY_BACKENDS_SQLITE_DB_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 #include "fantasy/backend.h"
@@ -19,7 +21,28 @@
 /* Statements a connection caches per store, at most. */
 #define FANTASY__SQLITE_MAX_STMTS 40
 
+/* How long a writer waits for a write lock another connection holds, in all, before the call
+ * gives FANTASY_EUNAVAILABLE: up to 16 processes may queue for it; a wait that long means
+ * something is stuck. */
+#define FANTASY__SQLITE_BUSY_TIMEOUT_MS 10000
+
+/* WAL frames (pages) after which the connection whose commit crossed the mark checkpoints. */
+#define FANTASY__SQLITE_CHECKPOINT_FRAMES 10000
+
 typedef struct fantasy__sqlite_db fantasy__sqlite_db;
+
+/* A connection's busy-handler state (busy.c): when its current wait for a lock began. */
+typedef struct fantasy__sqlite_busy {
+    int64_t since_ns;
+} fantasy__sqlite_busy;
+
+/* Make `h` wait for locks in short steps (busy.c) for up to FANTASY__SQLITE_BUSY_TIMEOUT_MS;
+ * `b` must outlive the handle. */
+void fantasy__sqlite_busy_install(sqlite3 *h, fantasy__sqlite_busy *b);
+
+/* The pause before retry `n` (0 for the first) of one wait, in ns; 0 means only yield the CPU.
+ * Never more than a millisecond, so a waiter notices a released lock at once. */
+int64_t fantasy__sqlite_busy_step_ns(int n);
 
 /* One connection with its statement cache; used by one thread at a time. */
 typedef struct fantasy__sqlite_conn {
@@ -30,6 +53,8 @@ typedef struct fantasy__sqlite_conn {
     struct fantasy__sqlite_conn *next; /* in the pool's idle list */
     struct fantasy__sqlite_db *owner;
     int writing; /* holds the owner's write mutex (between begin_write and its end) */
+    fantasy__sqlite_busy busy;
+    int checkpoint_due; /* the WAL grew past the checkpoint mark in this call */
 } fantasy__sqlite_conn;
 
 /* Open (creating when missing) the file at `path`, migrate it to FANTASY__SQLITE_SCHEMA and make
@@ -53,7 +78,9 @@ fantasy_status fantasy__sqlite_acquire(fantasy__sqlite_db *db, const char *op,
                                        fantasy__sqlite_conn **out);
 
 /* Give the connection back: its statements are reset first, so none keeps a read snapshot. A
- * connection left inside a transaction (a failed rollback) is closed instead of pooled. */
+ * connection left inside a transaction (a failed rollback) is closed instead of pooled. When the
+ * call's commit made the WAL long, the checkpoint runs here, after the store's write mutex is
+ * released: call it only once the call's waiters (group commit) have their results. */
 void fantasy__sqlite_release(fantasy__sqlite_db *db, fantasy__sqlite_conn *c);
 
 /* Statement `i` of the table, prepared on first use, reset and with its bindings cleared. */
@@ -70,7 +97,7 @@ fantasy_status fantasy__sqlite_exec_stmt(fantasy__sqlite_conn *c, sqlite3_stmt *
 /* BEGIN IMMEDIATE (the write lock, waiting up to the busy timeout), BEGIN (a read snapshot),
  * COMMIT and ROLLBACK. Writers of one store first queue on the store's write mutex: threads of
  * one process then hand the file's write lock over at once, instead of polling for it in
- * SQLite's busy handler, which sleeps 1, 2, 5, 10... ms between tries. The mutex is released
+ * the busy handler (busy.c), which sleeps between tries. The mutex is released
  * when the transaction ends (commit, rollback or release of the connection). */
 fantasy_status fantasy__sqlite_begin_write(fantasy__sqlite_conn *c, const char *op);
 fantasy_status fantasy__sqlite_begin_read(fantasy__sqlite_conn *c, const char *op);

@@ -28,6 +28,7 @@ enum {
     R_KEYS_DROP,
     R_KEY_ADD,
     R_KEY_HOLDER,
+    R_KEYS_OF,
     R_FIND,
     R_KEYS_GE_HI,
     R_KEYS_GT_HI,
@@ -44,6 +45,7 @@ static const char *const record_sql[R_N] = {
     [R_DEL] = "DELETE FROM docs WHERE coll = ?1 AND id = ?2",
     [R_KEYS_DROP] = "DELETE FROM doc_keys WHERE coll = ?1 AND id = ?2",
     [R_KEY_ADD] = "INSERT OR IGNORE INTO doc_keys(coll, key, id) VALUES(?1, ?2, ?3)",
+    [R_KEYS_OF] = "SELECT key FROM doc_keys WHERE coll = ?1 AND id = ?2",
     [R_KEY_HOLDER] = "SELECT id FROM doc_keys WHERE coll = ?1 AND key = ?2 AND id <> ?3 LIMIT 1",
     [R_FIND] = "SELECT k.id, d.version FROM doc_keys k JOIN docs d ON d.coll = k.coll AND d.id = "
                "k.id WHERE k.coll = ?1 AND k.key = ?2 AND k.id > ?3 ORDER BY k.id LIMIT ?4",
@@ -211,6 +213,38 @@ static fantasy_status drop_keys(fantasy__sqlite_conn *c, const fantasy_record_op
     return st ? st : fantasy__sqlite_exec_stmt(c, s, "record apply: drop keys");
 }
 
+static int has_key(const fantasy_record_op *op, const unsigned char *key, int len) {
+    for (size_t k = 0; k < op->n_keys; k++) {
+        const char *mine = op->keys[k].key;
+        if (strncmp(mine, (const char *)key, (size_t)len) == 0 && mine[len] == '\0') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* *stale = 1 when the document holds a key the put no longer gives it. Most puts keep every key
+ * (a status change moves one key at most), and each key row deleted and written again would be
+ * one more page in the commit. */
+static fantasy_status find_stale_keys(fantasy__sqlite_conn *c, const fantasy_record_op *op,
+                                      int *stale) {
+    sqlite3_stmt *s = NULL;
+    int row = 1;
+    *stale = 0;
+    fantasy_status st = doc_stmt(c, R_KEYS_OF, op, &s);
+    while (st == FANTASY_OK && row && !*stale) {
+        st = fantasy__sqlite_step(c, s, "record apply: read keys", &row);
+        if (st == FANTASY_OK && row) {
+            const unsigned char *key = sqlite3_column_text(s, 0);
+            *stale = !key || !has_key(op, key, sqlite3_column_bytes(s, 0));
+        }
+    }
+    if (s) {
+        (void)sqlite3_reset(s);
+    }
+    return st;
+}
+
 static fantasy_status write_doc(fantasy__sqlite_conn *c, const fantasy_record_op *op,
                                 int64_t version) {
     sqlite3_stmt *s = NULL;
@@ -246,7 +280,12 @@ static fantasy_status run_put(fantasy__sqlite_conn *c, const fantasy_record_op *
             st = check_unique(c, op, i, &op->keys[k]);
         }
     }
-    st = st ? st : drop_keys(c, op);
+    /* Keys already held stay as they are: add_keys skips them. */
+    int stale = 0;
+    st = st ? st : find_stale_keys(c, op, &stale);
+    if (st == FANTASY_OK && stale) {
+        st = drop_keys(c, op);
+    }
     st = st ? st : write_doc(c, op, have + 1);
     st = st ? st : add_keys(c, op);
     *version = have + 1;

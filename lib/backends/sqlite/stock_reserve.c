@@ -109,7 +109,6 @@ static void lead(store *s) {
     if (c) {
         st = fantasy__sqlite_end(c, st, "reserve: commit");
     }
-    fantasy__sqlite_release(s->db, c);
     if (st != FANTASY_OK && (batch->next || batch->st != st)) {
         for (waiter *w = batch; w; w = w->next) {
             note(w, st);
@@ -123,6 +122,10 @@ static void lead(store *s) {
     }
     s->leading = 0;
     pthread_cond_broadcast(&s->q_cond);
+    /* Only now: release() may run a checkpoint, which the waiters need not sit through. */
+    pthread_mutex_unlock(&s->q_lock);
+    fantasy__sqlite_release(s->db, c);
+    pthread_mutex_lock(&s->q_lock);
 }
 
 /* Reserves of one store that arrive while a transaction runs queue up; when it ends, one of them

@@ -1,0 +1,179 @@
+/* How the SQLite stores wait and checkpoint: a writer that finds the write lock taken by another
+ * connection waits in short steps and goes on with what that connection committed once it lets
+ * go (the timeout itself: test_sqlite_stock's test_locked_out_past_timeout); and the WAL is
+ * copied back into the file every FANTASY__SQLITE_CHECKPOINT_FRAMES frames, so it stops growing
+ * there. */
+/* @label concurrency */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "fantasy/backends/sqlite.h"
+
+#include "backends/sqlite/db.h"
+
+typedef struct tmp {
+    char dir[64];
+    char path[128];
+} tmp;
+
+static int setup(void **state) {
+    tmp *t = calloc(1, sizeof *t);
+    if (!t) {
+        return -1;
+    }
+    (void)snprintf(t->dir, sizeof t->dir, "/tmp/fantasy-sqlite-busy-XXXXXX");
+    if (!mkdtemp(t->dir)) {
+        free(t);
+        return -1;
+    }
+    (void)snprintf(t->path, sizeof t->path, "%s/park.db", t->dir);
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state) {
+    tmp *t = *state;
+    static const char *const suffixes[] = { "", "-wal", "-shm" };
+    for (size_t i = 0; i < 3; i++) {
+        char p[160];
+        (void)snprintf(p, sizeof p, "%s%s", t->path, suffixes[i]);
+        (void)unlink(p);
+    }
+    (void)rmdir(t->dir);
+    free(t);
+    return 0;
+}
+
+/* ---- the wait steps ---------------------------------------------------------------------- */
+
+static void test_steps_are_short_and_grow(void **state) {
+    (void)state;
+    assert_int_equal(fantasy__sqlite_busy_step_ns(0), 0); /* a first retry only yields */
+    int64_t prev = 0;
+    int64_t longest = 0;
+    for (int n = 0; n < 100000; n++) {
+        int64_t step = fantasy__sqlite_busy_step_ns(n);
+        assert_true(step >= prev);
+        assert_true(step <= 1000000);
+        prev = step;
+        longest = step;
+    }
+    /* The steps reach their ceiling, so a 10 s wait is about 10000 tries, not millions. */
+    assert_int_equal(longest, 1000000);
+}
+
+/* ---- a writer waits for another connection's transaction --------------------------------- */
+
+typedef struct reserver {
+    fantasy_stock_store *ss;
+    fantasy_status st;
+} reserver;
+
+static void *reserve_run(void *arg) {
+    reserver *r = arg;
+    const fantasy_hold h = { "h1", "p", "u", 1, 0, 1000000 };
+    r->st = r->ss->reserve(r->ss->self, &h);
+    return NULL;
+}
+
+static void pause_ms(long ms) {
+    struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000L };
+    (void)nanosleep(&ts, NULL);
+}
+
+static void test_writer_goes_on_after_other_commits(void **state) {
+    tmp *t = *state;
+    fantasy_stock_store ss;
+    assert_int_equal(fantasy_sqlite_stock_store_open(t->path, NULL, &ss), FANTASY_OK);
+    assert_int_equal(ss.set_stock(ss.self, "p", 0), FANTASY_OK);
+    /* Another connection holds the write lock while it restocks "p": a reserve that did not
+     * wait for it would find nothing to sell. */
+    sqlite3 *other = NULL;
+    assert_int_equal(sqlite3_open(t->path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other,
+                                  "BEGIN IMMEDIATE;"
+                                  "UPDATE stock SET stock = 3 WHERE product = 'p' AND user = ''",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_changes(other), 1);
+    reserver r = { .ss = &ss, .st = FANTASY_EBACKEND };
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, reserve_run, &r), 0);
+    pause_ms(50); /* the reserve is (most likely) in the busy handler by now */
+    assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(r.st, FANTASY_OK);
+    fantasy_stock_counts n;
+    assert_int_equal(ss.counts(ss.self, "p", &n), FANTASY_OK);
+    assert_int_equal(n.stock, 3);
+    assert_int_equal(n.held, 1);
+    assert_int_equal(sqlite3_close(other), SQLITE_OK);
+    ss.destroy(ss.self);
+}
+
+/* ---- checkpoints ------------------------------------------------------------------------- */
+
+#define DOC_BYTES ((size_t)256 * 1024)
+
+static long long wal_bytes(const tmp *t) {
+    char p[160];
+    (void)snprintf(p, sizeof p, "%s-wal", t->path);
+    struct stat st;
+    return stat(p, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+static void test_wal_stops_at_checkpoint_mark(void **state) {
+    tmp *t = *state;
+    fantasy_record_store rs;
+    assert_int_equal(fantasy_sqlite_record_store_open(t->path, NULL, &rs), FANTASY_OK);
+    char *doc = malloc(DOC_BYTES);
+    assert_non_null(doc);
+    memset(doc, 'x', DOC_BYTES);
+    /* Each put writes about DOC_BYTES / 4096 pages; write the mark's worth twice over. */
+    int puts = (int)((size_t)2 * FANTASY__SQLITE_CHECKPOINT_FRAMES / (DOC_BYTES / 4096));
+    for (int i = 0; i < puts; i++) {
+        char id[32];
+        (void)snprintf(id, sizeof id, "d%d", i % 8);
+        doc[0] = (char)('a' + i % 26); /* a new page each time, never the same bytes */
+        const fantasy_record_op op = { .kind = FANTASY_OP_PUT,
+                                       .mode = FANTASY_WRITE_ANY,
+                                       .collection = "docs",
+                                       .id = id,
+                                       .doc = doc,
+                                       .doc_len = DOC_BYTES };
+        int64_t v = 0;
+        assert_int_equal(rs.apply(rs.self, &op, 1, &v), FANTASY_OK);
+    }
+    /* Past the mark the log started over; without a checkpoint it would hold every put. */
+    long long frame = 4096 + 24;
+    long long most =
+        (FANTASY__SQLITE_CHECKPOINT_FRAMES + 2LL * (long long)(DOC_BYTES / 4096)) * frame + 32;
+    long long size = wal_bytes(t);
+    assert_true(size > 0);
+    assert_true(size <= most);
+    /* SQLite's own 1000-frame auto-checkpoint is off: the log grew well past it. */
+    assert_true(size > 2000 * frame);
+    free(doc);
+    rs.destroy(rs.self);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_steps_are_short_and_grow),
+        cmocka_unit_test_setup_teardown(test_writer_goes_on_after_other_commits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_stops_at_checkpoint_mark, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
