@@ -96,13 +96,12 @@ static void test_migrate_from_empty(void **state) {
     rs.destroy(rs.self);
 }
 
-static void test_migrate_from_previous(void **state) {
+static void test_migrate_documents_to_jsonb(void **state) {
     world *w = *state;
     const char *conn = fresh(w, "previous");
-    /* The schema and data of the release before documents had a JSONB reading. */
-    assert_int_equal(fantasy__pg_migrate_to(conn, FANTASY__PG_SCHEMA_LATEST - 1), FANTASY_OK);
-    assert_int_equal(pgfx_scalar(conn, "SELECT version FROM fantasy_schema_version"),
-                     FANTASY__PG_SCHEMA_LATEST - 1);
+    /* The schema and data of the release before documents had a JSONB reading (step 4). */
+    assert_int_equal(fantasy__pg_migrate_to(conn, 3), FANTASY_OK);
+    assert_int_equal(pgfx_scalar(conn, "SELECT version FROM fantasy_schema_version"), 3);
     assert_int_equal(pgfx_scalar(conn, "SELECT count(*) FROM information_schema.columns WHERE"
                                        " table_schema = current_schema() AND column_name = 'body'"),
                      0);
@@ -158,6 +157,91 @@ static void test_migrate_from_previous(void **state) {
     assert_int_equal(ss.counts(ss.self, "p", &c), FANTASY_OK);
     assert_int_equal(c.available, 6);
     ss.destroy(ss.self);
+}
+
+/* Every WAITING entry of the ride against position(): rank and people ahead as counted over
+ * the entries listed before it. Returns how many wait. */
+static size_t check_positions(const fantasy_queue_store *qs, const char *ride) {
+    fantasy_list *l = NULL;
+    assert_int_equal(fantasy_list_new(NULL, &l), FANTASY_OK);
+    assert_int_equal(qs->list(qs->self, ride, FANTASY_ENTRY_WAITING, 0, SIZE_MAX, l), FANTASY_OK);
+    int64_t people = 0;
+    for (size_t i = 0; i < fantasy_list_size(l); i++) {
+        fantasy_queue_entry e;
+        assert_int_equal(qs->entry(qs->self, fantasy_list_str(l, i), &e), FANTASY_OK);
+        int64_t pos = 0;
+        int64_t ahead = 0;
+        assert_int_equal(qs->position(qs->self, e.entry_id, &pos, &ahead), FANTASY_OK);
+        assert_int_equal(pos, (int64_t)i + 1);
+        assert_int_equal(ahead, people);
+        people += e.party_size;
+    }
+    size_t n = fantasy_list_size(l);
+    fantasy_list_free(l);
+    return n;
+}
+
+static void test_migrate_queues_to_rank_tree(void **state) {
+    world *w = *state;
+    const char *conn = fresh(w, "ranks");
+    /* A database of the release before the rank tree (step 5), queues filled through that
+     * release's own functions: joins, a call, leaves, a refused join, joins after those, and a
+     * second ride whose entries were all called. */
+    assert_int_equal(fantasy__pg_migrate_to(conn, 4), FANTASY_OK);
+    assert_int_equal(
+        pgfx_exec(conn,
+                  "SELECT count(fantasy_enqueue(convert_to('m' || i, 'UTF8'), '\\x72'::bytea,"
+                  " convert_to('u' || i, 'UTF8'), 1 + i % 4, 0)) FROM generate_series(1, 40) i;"
+                  "SELECT count(*) FROM fantasy_queue_call('\\x72'::bytea, 10, 1, 2);"
+                  "UPDATE fantasy_entries SET status = 8, finished_at = 3 WHERE status = 1 AND"
+                  " seq % 5 = 0;"
+                  "SELECT fantasy_enqueue('\\x646570'::bytea, '\\x72'::bytea,"
+                  " convert_to('u39', 'UTF8'), 1, 0);"
+                  "SELECT count(fantasy_enqueue(convert_to('m' || i, 'UTF8'), '\\x72'::bytea,"
+                  " convert_to('u' || i, 'UTF8'), 2, 0)) FROM generate_series(41, 43) i;"
+                  "SELECT count(fantasy_enqueue(convert_to('s' || i, 'UTF8'), '\\x73'::bytea,"
+                  " convert_to('u' || i, 'UTF8'), 1, 0)) FROM generate_series(1, 3) i;"
+                  "SELECT count(*) FROM fantasy_queue_call('\\x73'::bytea, 100, 1, 2)"),
+        0);
+    long long waiting = pgfx_scalar(conn, "SELECT count(*) FROM fantasy_entries WHERE status = 1");
+    assert_true(waiting > 20);
+    fantasy_queue_store qs;
+    assert_int_equal(fantasy_postgres_queue_store_open(conn, NULL, &qs), FANTASY_OK);
+    assert_int_equal(pgfx_scalar(conn, "SELECT version FROM fantasy_schema_version"),
+                     FANTASY__PG_SCHEMA_LATEST);
+    /* A node per seq handed out (the refused join's was taken back), none for anything else. */
+    assert_int_equal(pgfx_scalar(conn, "SELECT count(*) FROM fantasy_queue_tree WHERE ride ="
+                                       " '\\x72'::bytea"),
+                     43);
+    assert_int_equal(pgfx_scalar(conn, "SELECT count(*) FROM fantasy_queue_tree WHERE ride ="
+                                       " '\\x73'::bytea AND cnt = 0 AND people = 0"),
+                     3);
+    assert_int_equal(check_positions(&qs, "r"), (size_t)waiting);
+    assert_int_equal(check_positions(&qs, "s"), 0);
+    int64_t pos = 0;
+    int64_t ahead = 0;
+    assert_int_equal(qs.position(qs.self, "m43", &pos, &ahead), FANTASY_OK);
+    assert_int_equal(pos, waiting);
+    /* The migrated tree keeps working: a join, a leave from the middle, a call. */
+    const fantasy_queue_join j = { "new", "r", "newcomer", 3, 10 };
+    int64_t seq = 0;
+    assert_int_equal(qs.enqueue(qs.self, &j, &seq), FANTASY_OK);
+    assert_int_equal(seq, 44);
+    assert_int_equal(qs.finish(qs.self, "m22", FANTASY_ENTRY_WAITING, FANTASY_ENTRY_CANCELED, 11),
+                     FANTASY_OK);
+    assert_int_equal(check_positions(&qs, "r"), (size_t)waiting);
+    fantasy_list *l = NULL;
+    assert_int_equal(fantasy_list_new(NULL, &l), FANTASY_OK);
+    assert_int_equal(qs.call(qs.self, "r", 7, 12, 13, l), FANTASY_OK);
+    assert_true(fantasy_list_size(l) > 0);
+    assert_int_equal(check_positions(&qs, "r"), (size_t)waiting - fantasy_list_size(l));
+    fantasy_list_free(l);
+    assert_int_equal(qs.position(qs.self, "new", &pos, &ahead), FANTASY_OK);
+    fantasy_queue_counts c;
+    assert_int_equal(qs.counts(qs.self, "r", &c), FANTASY_OK);
+    assert_int_equal(pos, c.waiting);
+    assert_int_equal(ahead, c.waiting_people - 3);
+    qs.destroy(qs.self);
 }
 
 static void test_migrate_from_first_release(void **state) {
@@ -315,7 +399,8 @@ int main(void) {
         cmocka_unit_test(test_bad_conninfo),
         cmocka_unit_test(test_unreachable_server),
         cmocka_unit_test(test_migrate_from_empty),
-        cmocka_unit_test(test_migrate_from_previous),
+        cmocka_unit_test(test_migrate_documents_to_jsonb),
+        cmocka_unit_test(test_migrate_queues_to_rank_tree),
         cmocka_unit_test(test_migrate_from_first_release),
         cmocka_unit_test(test_newer_schema_refused),
         cmocka_unit_test(test_concurrent_first_open),

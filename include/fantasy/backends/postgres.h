@@ -15,7 +15,8 @@
  * the database. All three stores of one conninfo share its schema (search_path): pass
  * `options='-csearch_path=NAME'` in the conninfo to keep several parks in one database.
  * Reserves, moves of a hold and joins are single calls of server-side PL/pgSQL functions, one
- * round trip each; position() is an index range scan (O(rank)), not O(log n).
+ * round trip each; position() reads O(log n) rows of a per-ride rank tree (schema version 5),
+ * kept in the same transaction as every join, call and leave.
  *
  * Available when the library was built with libpq (FANTASY_WITH_POSTGRES).
  */

@@ -4,12 +4,18 @@
  * call of fantasy_enqueue, which takes the ride row's lock (so seq numbers follow commit order)
  * and relies on the partial unique index on (ride, user) over WAITING and CALLED entries to keep
  * one active entry per user and ride. call locks the ride row too and walks the WAITING entries
- * in seq order.
+ * in seq order; finish is one call of fantasy_queue_finish, which locks the ride row first when
+ * the entry leaves WAITING.
  *
- * position is an honest index range scan, not O(log n): it counts the WAITING entries ahead
- * through the partial index on (ride, seq) WHERE status = WAITING, which carries the party size
- * (INCLUDE), so the scan reads only index pages and costs O(rank). counts aggregates the ride's
- * active entries through the (ride, user) partial index: O(active entries). */
+ * position reads the ride's Fenwick tree over seq (fantasy_queue_tree, schema step 5): the rank
+ * and the people ahead are the prefix sums up to seq - 1, at most log2(seq) + 1 nodes fetched by
+ * primary key in one statement, so O(log n) index lookups (each O(log n) page steps) and one
+ * snapshot for the entry and its nodes. The tree is kept in the transaction of every status
+ * change that adds or removes a WAITING entry, under the ride row's lock: a join appends its node
+ * (O(log n) reads, one insert), a leave from WAITING updates O(log n) nodes, a call of k entries
+ * at most k·(log2(n) + 1), shared upper nodes once. The tree keeps a node per seq ever handed
+ * out (it does not shrink). counts aggregates the ride's active entries through the (ride, user)
+ * partial index: O(active entries). */
 #include <inttypes.h>
 #include <string.h>
 
@@ -31,7 +37,6 @@ enum {
     ST_POSITION,
     ST_CALL,
     ST_FINISH,
-    ST_STATUS,
     ST_LIST,
     ST_DUE,
     ST_COUNTS
@@ -47,10 +52,11 @@ static const fantasy__pg_stmt stmts[] = {
                    " call_expires_at, finished_at FROM fantasy_entries WHERE id = $1::bytea",
                    1 },
     [ST_POSITION] = { "qs_position",
-                      "SELECT e.status, a.n, a.people FROM fantasy_entries e CROSS JOIN LATERAL"
-                      " (SELECT count(*) AS n, coalesce(sum(w.party), 0)::int8 AS people"
-                      " FROM fantasy_entries w WHERE w.ride = e.ride AND w.status = 1 AND"
-                      " w.seq < e.seq) a WHERE e.id = $1::bytea",
+                      "SELECT e.status, coalesce(sum(t.cnt), 0)::int8,"
+                      " coalesce(sum(t.people), 0)::int8 FROM fantasy_entries e"
+                      " LEFT JOIN fantasy_queue_tree t ON t.ride = e.ride AND"
+                      " t.idx = ANY (fantasy_rank_down(e.seq - 1, 0))"
+                      " WHERE e.id = $1::bytea GROUP BY e.id, e.status",
                       1 },
     [ST_CALL] = { "qs_call",
                   "SELECT entry_id, entry_seq FROM fantasy_queue_call($1::bytea, $2::int8, "
@@ -58,10 +64,9 @@ static const fantasy__pg_stmt stmts[] = {
                   " $4::int8)",
                   4 },
     [ST_FINISH] = { "qs_finish",
-                    "UPDATE fantasy_entries SET status = $3::int8, finished_at = $4::int8"
-                    " WHERE id = $1::bytea AND (status::int8 & $2::int8) <> 0 RETURNING 1",
+                    "SELECT code, cur FROM fantasy_queue_finish($1::bytea, $2::int8, $3::int8,"
+                    " $4::int8)",
                     4 },
-    [ST_STATUS] = { "qs_status", "SELECT status FROM fantasy_entries WHERE id = $1::bytea", 1 },
     [ST_LIST] = { "qs_list",
                   "SELECT id, seq FROM fantasy_entries WHERE ride = $1::bytea AND seq > $2::int8"
                   " AND (status::int8 & $3::int8) <> 0 ORDER BY seq LIMIT $4::int8",
@@ -82,6 +87,13 @@ enum {
     JOIN_OK = 0,
     JOIN_CONFLICT = 4,
     JOIN_QUEUED = 8
+};
+
+/* fantasy_queue_finish's codes. */
+enum {
+    FINISH_OK = 0,
+    FINISH_NONE = 1,
+    FINISH_STATE = 2
 };
 
 static const fantasy__pg_store_kind store_kind = { "fantasy_postgres_queue_store_open", who,
@@ -324,14 +336,24 @@ static fantasy_status call(void *self, const char *ride_id, int64_t capacity, in
     return run(s, &x);
 }
 
-static fantasy_status take_rows(PGresult *r, one_ctx *x) {
-    x->num = PQntuples(r);
-    return FANTASY_OK;
-}
-
-static fantasy_status take_status(PGresult *r, one_ctx *x) {
-    x->num = PQntuples(r) == 1 ? fantasy__pg_int(r, 0, 0) : -1;
-    return FANTASY_OK;
+static fantasy_status take_finish(PGresult *r, one_ctx *x) {
+    int64_t code = fantasy__pg_int(r, 0, 0);
+    int64_t cur = fantasy__pg_int(r, 0, 1);
+    switch (code) {
+    case FINISH_OK:
+        return FANTASY_OK;
+    case FINISH_NONE:
+        return fantasy__fail(FANTASY_ENOTFOUND, "%s: no entry '%s'", who, x->id);
+    case FINISH_STATE:
+        if (cur == x->num) { /* already there: a replay */
+            return FANTASY_OK;
+        }
+        return fantasy__fail(FANTASY_ESTATE, "%s: entry '%s' is in state %" PRId64, who, x->id,
+                             cur);
+    default:
+        return fantasy__fail(FANTASY_EBACKEND, "%s: fantasy_queue_finish answered %" PRId64, who,
+                             code);
+    }
 }
 
 static fantasy_status finish(void *self, const char *entry_id, unsigned from_mask,
@@ -347,31 +369,13 @@ static fantasy_status finish(void *self, const char *entry_id, unsigned from_mas
     if (from_mask & ~(unsigned)ACTIVE) {
         return fantasy__fail(FANTASY_EINVAL, "%s: finish from mask %#x", who, from_mask);
     }
-    one_ctx x = { .stmt = ST_FINISH, .take = take_rows };
+    one_ctx x = { .stmt = ST_FINISH, .take = take_finish, .id = entry_id, .num = (int64_t)to };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, entry_id);
     fantasy__pg_param_i64(&x.p, (int64_t)from_mask);
     fantasy__pg_param_i64(&x.p, (int64_t)to);
     fantasy__pg_param_i64(&x.p, now_ms);
-    st = run(s, &x);
-    if (st != FANTASY_OK || x.num == 1) {
-        return st;
-    }
-    one_ctx y = { .stmt = ST_STATUS, .take = take_status };
-    fantasy__pg_params_init(&y.p);
-    fantasy__pg_param_str(&y.p, entry_id);
-    st = run(s, &y);
-    if (st != FANTASY_OK) {
-        return st;
-    }
-    if (y.num < 0) {
-        return fantasy__fail(FANTASY_ENOTFOUND, "%s: no entry '%s'", who, entry_id);
-    }
-    if (y.num == (int64_t)to) {
-        return FANTASY_OK;
-    }
-    return fantasy__fail(FANTASY_ESTATE, "%s: entry '%s' is in state %" PRId64, who, entry_id,
-                         y.num);
+    return run(s, &x);
 }
 
 /* ---- lists and counts -------------------------------------------------------------------- */

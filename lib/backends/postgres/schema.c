@@ -286,11 +286,133 @@ static const char step_jsonb[] =
     "ALTER TABLE fantasy_docs ADD COLUMN body jsonb"
     " GENERATED ALWAYS AS (fantasy_json_or_null(doc)) STORED;";
 
+/* Step 5: a per-ride Fenwick tree over seq of the WAITING entries, so a position is O(log n)
+ * primary-key reads instead of a scan of the entries ahead. Node (ride, idx) holds the count and
+ * the party sizes of the WAITING entries with seq in (idx - lowbit(idx), idx]; there is a node
+ * for every seq up to the ride's last_seq. Every change of the tree happens under the ride row's
+ * lock and in the transaction of the status change it follows: a join appends its node, a call
+ * or a leave from WAITING subtracts along the path up to last_seq. Lock order is ride row, then
+ * entry rows, in every function. The tree is built from the entries for a database at step 4. */
+static const char step_rank_tree[] =
+    "CREATE TABLE fantasy_queue_tree (ride bytea NOT NULL, idx bigint NOT NULL,"
+    " cnt bigint NOT NULL, people bigint NOT NULL, PRIMARY KEY (ride, idx));"
+    /* The nodes whose sums make up the prefix (p_stop, p_from]: p_stop 0 gives a prefix sum,
+     * p_stop = n - lowbit(n) the nodes a new node n covers besides itself. */
+    "CREATE FUNCTION fantasy_rank_down(p_from bigint, p_stop bigint) RETURNS bigint[]"
+    " LANGUAGE plpgsql IMMUTABLE STRICT AS $fn$\n"
+    "DECLARE j bigint := p_from; nodes bigint[] := '{}';\n"
+    "BEGIN\n"
+    "  WHILE j > p_stop LOOP nodes := nodes || j; j := j - (j & -j); END LOOP;\n"
+    "  RETURN nodes;\n"
+    "END $fn$;"
+    /* The nodes that cover seq p_from, up to the last node. */
+    "CREATE FUNCTION fantasy_rank_up(p_from bigint, p_last bigint) RETURNS bigint[]"
+    " LANGUAGE plpgsql IMMUTABLE STRICT AS $fn$\n"
+    "DECLARE j bigint := p_from; nodes bigint[] := '{}';\n"
+    "BEGIN\n"
+    "  WHILE j > 0 AND j <= p_last LOOP nodes := nodes || j; j := j + (j & -j); END LOOP;\n"
+    "  RETURN nodes;\n"
+    "END $fn$;"
+    /* The backfill: every node of 1..last_seq at zero, then each WAITING entry adds itself
+     * along its path: O(n log n) rows. An update of the nodes by key, not a join of the nodes
+     * with the sums, whose plan without fresh statistics rescanned the sums per node (minutes
+     * at 100k entries); no ANALYZE either, which on a new database would leave the functions'
+     * plans believing the tables empty. */
+    "INSERT INTO fantasy_queue_tree (ride, idx, cnt, people)"
+    " SELECT r.id, i.i, 0, 0"
+    " FROM fantasy_rides r CROSS JOIN LATERAL generate_series(1::bigint, r.last_seq) AS i(i);"
+    "UPDATE fantasy_queue_tree t SET cnt = d.n, people = d.p"
+    " FROM (SELECT e.ride, u.idx, count(*) AS n, sum(e.party)::int8 AS p"
+    "   FROM fantasy_entries e JOIN fantasy_rides r ON r.id = e.ride"
+    "   CROSS JOIN LATERAL unnest(fantasy_rank_up(e.seq, r.last_seq)) AS u(idx)"
+    "   WHERE e.status = 1 GROUP BY e.ride, u.idx) d"
+    " WHERE t.ride = d.ride AND t.idx = d.idx;"
+    "CREATE OR REPLACE FUNCTION fantasy_enqueue(p_id bytea, p_ride bytea, p_user bytea,"
+    " p_party bigint, p_now bigint, OUT code bigint, OUT out_seq bigint)"
+    " LANGUAGE plpgsql AS $fn$\n"
+    "DECLARE e fantasy_entries%ROWTYPE;\n"
+    "BEGIN\n"
+    "  code := 0; out_seq := 0;\n"
+    "  SELECT * INTO e FROM fantasy_entries WHERE id = p_id;\n"
+    "  IF NOT FOUND THEN\n"
+    "    INSERT INTO fantasy_rides AS r (id, last_seq) VALUES (p_ride, 1)\n"
+    "      ON CONFLICT (id) DO UPDATE SET last_seq = r.last_seq + 1 RETURNING last_seq"
+    " INTO out_seq;\n"
+    "    SELECT * INTO e FROM fantasy_entries WHERE id = p_id;\n"
+    "    IF NOT FOUND THEN\n"
+    "      IF EXISTS (SELECT 1 FROM fantasy_entries WHERE ride = p_ride AND user_id = p_user\n"
+    "                 AND status IN (1, 2)) THEN\n"
+    "        UPDATE fantasy_rides SET last_seq = last_seq - 1 WHERE id = p_ride;\n"
+    "        code := 8; out_seq := 0; RETURN;\n"
+    "      END IF;\n"
+    "      INSERT INTO fantasy_entries (id, ride, seq, user_id, party, status, joined_at)\n"
+    "        VALUES (p_id, p_ride, out_seq, p_user, p_party, 1, p_now);\n"
+    "      INSERT INTO fantasy_queue_tree (ride, idx, cnt, people)\n"
+    "        SELECT p_ride, out_seq, 1 + coalesce(sum(cnt), 0),"
+    " p_party + coalesce(sum(people), 0)\n"
+    "        FROM fantasy_queue_tree WHERE ride = p_ride AND\n"
+    "          idx = ANY (fantasy_rank_down(out_seq - 1, out_seq - (out_seq & -out_seq)));\n"
+    "      RETURN;\n"
+    "    END IF;\n"
+    "    UPDATE fantasy_rides SET last_seq = last_seq - 1 WHERE id = p_ride;\n"
+    "  END IF;\n"
+    "  IF e.ride = p_ride AND e.user_id = p_user AND e.party = p_party THEN\n"
+    "    out_seq := e.seq;\n"
+    "  ELSE\n"
+    "    code := 4; out_seq := 0;\n"
+    "  END IF;\n"
+    "END $fn$;"
+    /* The called entries leave the tree in one statement: their paths share the upper nodes. */
+    "CREATE OR REPLACE FUNCTION fantasy_queue_call(p_ride bytea, p_capacity bigint,"
+    " p_now bigint, p_expires bigint) RETURNS TABLE (entry_id bytea, entry_seq bigint)"
+    " LANGUAGE plpgsql AS $fn$\n"
+    "DECLARE e record; left_cap bigint := p_capacity; v_last bigint;\n"
+    "  seqs bigint[] := '{}'; parties bigint[] := '{}';\n"
+    "BEGIN\n"
+    "  SELECT last_seq INTO v_last FROM fantasy_rides WHERE id = p_ride FOR UPDATE;\n"
+    "  IF NOT FOUND THEN RETURN; END IF;\n"
+    "  FOR e IN SELECT id, seq, party FROM fantasy_entries WHERE ride = p_ride AND status = 1\n"
+    "      ORDER BY seq LOOP\n"
+    "    EXIT WHEN e.party > left_cap;\n"
+    "    UPDATE fantasy_entries SET status = 2, called_at = p_now, call_expires_at = p_expires\n"
+    "      WHERE id = e.id AND status = 1;\n"
+    "    IF FOUND THEN\n"
+    "      left_cap := left_cap - e.party; seqs := seqs || e.seq; parties := parties || e.party;\n"
+    "      entry_id := e.id; entry_seq := e.seq; RETURN NEXT;\n"
+    "    END IF;\n"
+    "  END LOOP;\n"
+    "  UPDATE fantasy_queue_tree t SET cnt = t.cnt - d.n, people = t.people - d.p\n"
+    "    FROM (SELECT u.idx, count(*) AS n, sum(c.party)::int8 AS p\n"
+    "          FROM unnest(seqs, parties) AS c(seq, party)\n"
+    "          CROSS JOIN LATERAL unnest(fantasy_rank_up(c.seq, v_last)) AS u(idx)\n"
+    "          GROUP BY u.idx) d\n"
+    "    WHERE t.ride = p_ride AND t.idx = d.idx;\n"
+    "END $fn$;"
+    /* finish: code 0 moved, 1 no such entry, 2 not in p_mask (cur: its status). Only a WAITING
+     * entry's move touches the tree, so only then is the ride row locked, before the entry's;
+     * an entry never goes back to WAITING, so one not WAITING at the first read needs no lock. */
+    "CREATE FUNCTION fantasy_queue_finish(p_id bytea, p_mask bigint, p_to bigint, p_now bigint,"
+    " OUT code bigint, OUT cur bigint) LANGUAGE plpgsql AS $fn$\n"
+    "DECLARE e fantasy_entries%ROWTYPE; v_last bigint;\n"
+    "BEGIN\n"
+    "  code := 0; cur := 0;\n"
+    "  SELECT * INTO e FROM fantasy_entries WHERE id = p_id;\n"
+    "  IF NOT FOUND THEN code := 1; RETURN; END IF;\n"
+    "  IF e.status = 1 AND (p_mask & 1) <> 0 THEN\n"
+    "    SELECT last_seq INTO v_last FROM fantasy_rides WHERE id = e.ride FOR UPDATE;\n"
+    "  END IF;\n"
+    "  SELECT * INTO e FROM fantasy_entries WHERE id = p_id FOR UPDATE;\n"
+    "  cur := e.status;\n"
+    "  IF (e.status & p_mask) = 0 THEN code := 2; RETURN; END IF;\n"
+    "  UPDATE fantasy_entries SET status = p_to, finished_at = p_now WHERE id = p_id;\n"
+    "  IF e.status = 1 THEN\n"
+    "    UPDATE fantasy_queue_tree SET cnt = cnt - 1, people = people - e.party\n"
+    "      WHERE ride = e.ride AND idx = ANY (fantasy_rank_up(e.seq, v_last));\n"
+    "  END IF;\n"
+    "END $fn$;";
+
 static const char *const steps[FANTASY__PG_SCHEMA_LATEST] = {
-    step_records,
-    step_stock,
-    step_queues,
-    step_jsonb,
+    step_records, step_stock, step_queues, step_jsonb, step_rank_tree,
 };
 
 /* One command on a migration connection; the failure's status and message, or FANTASY_OK. */

@@ -7,8 +7,9 @@
 
 #include "fantasy/backend.h"
 
-/* Schema versions: 1 records, 2 stock, 3 queues, 4 documents also as JSONB. */
-#define FANTASY__PG_SCHEMA_LATEST 4
+/* Schema versions: 1 records, 2 stock, 3 queues, 4 documents also as JSONB, 5 the queues'
+ * per-ride rank tree (O(log n) positions). */
+#define FANTASY__PG_SCHEMA_LATEST 5
 
 /* Bring the schema of `pg`'s current schema (search_path) up to `target`, under an advisory
  * lock so that processes opening at once migrate it once. A database newer than this library
