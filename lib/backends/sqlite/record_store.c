@@ -13,9 +13,10 @@
 #include "backends/sqlite/db.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/record_check.h"
 
-#define NAME_MAX_LEN 255
-#define KEY_MAX_LEN  512
+#define NAME_MAX_LEN FANTASY__REC_NAME_MAX
+#define KEY_MAX_LEN  FANTASY__REC_KEY_MAX
 #define STORE_LIVE   0x72716c73u /* "rqls" */
 #define STORE_DEAD   0xdeadbeefu
 #define SMALL_BATCH  16
@@ -74,78 +75,6 @@ static fantasy_status check_store(const store *s, const char *fn) {
                              fn);
     }
     return FANTASY_OK;
-}
-
-static const char *bad_string(const char *s, size_t max) {
-    if (!s) {
-        return "is NULL";
-    }
-    size_t len = strnlen(s, max + 1);
-    if (len == 0) {
-        return "is empty";
-    }
-    return len > max ? "is too long" : NULL;
-}
-
-/* ---- validation (before any lock) -------------------------------------------------------- */
-
-static fantasy_status validate_mode(const fantasy_record_op *op, size_t i) {
-    if (op->kind != FANTASY_OP_PUT && op->kind != FANTASY_OP_DEL) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: unknown kind %d", i,
-                             (int)op->kind);
-    }
-    if (op->mode != FANTASY_WRITE_CREATE && op->mode != FANTASY_WRITE_IF_VERSION &&
-        op->mode != FANTASY_WRITE_ANY) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: unknown mode %d", i,
-                             (int)op->mode);
-    }
-    if (op->kind == FANTASY_OP_DEL && op->mode == FANTASY_WRITE_CREATE) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: a delete cannot be create-only",
-                             i);
-    }
-    if (op->mode == FANTASY_WRITE_IF_VERSION && op->expected_version < 0) {
-        return fantasy__fail(FANTASY_EINVAL,
-                             "record apply: op %zu: negative expected_version %" PRId64, i,
-                             op->expected_version);
-    }
-    return FANTASY_OK;
-}
-
-static fantasy_status validate_put(const fantasy_record_op *op, size_t i) {
-    if (!op->doc && op->doc_len > 0) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: NULL doc with doc_len %zu", i,
-                             op->doc_len);
-    }
-    if (!op->keys && op->n_keys > 0) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: NULL keys with n_keys %zu", i,
-                             op->n_keys);
-    }
-    for (size_t k = 0; k < op->n_keys; k++) {
-        const char *why = bad_string(op->keys[k].key, KEY_MAX_LEN);
-        if (why) {
-            return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: key %zu %s (1 to %d bytes)",
-                                 i, k, why, KEY_MAX_LEN);
-        }
-    }
-    return FANTASY_OK;
-}
-
-static fantasy_status validate_op(const fantasy_record_op *op, size_t i) {
-    fantasy_status st = validate_mode(op, i);
-    if (st != FANTASY_OK) {
-        return st;
-    }
-    const char *why = bad_string(op->collection, NAME_MAX_LEN);
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: collection %s (1 to %d bytes)",
-                             i, why, NAME_MAX_LEN);
-    }
-    why = bad_string(op->id, NAME_MAX_LEN);
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "record apply: op %zu: id %s (1 to %d bytes)", i, why,
-                             NAME_MAX_LEN);
-    }
-    return op->kind == FANTASY_OP_PUT ? validate_put(op, i) : FANTASY_OK;
 }
 
 /* ---- one op of a batch (inside the write transaction) ------------------------------------ */
@@ -337,7 +266,7 @@ static fantasy_status rec_apply(void *self, const fantasy_record_op *ops, size_t
         return fantasy__fail(FANTASY_EINVAL, "record apply: NULL ops with n %zu", n);
     }
     for (size_t i = 0; i < n; i++) {
-        st = validate_op(&ops[i], i);
+        st = fantasy__rec_check_op("record", &ops[i], i);
         if (st != FANTASY_OK) {
             return st;
         }
@@ -365,26 +294,7 @@ static fantasy_status rec_apply(void *self, const fantasy_record_op *ops, size_t
 static fantasy_status check_read(const store *s, const char *fn, const char *collection,
                                  const char *what, const char *value, size_t max) {
     fantasy_status st = check_store(s, fn);
-    if (st != FANTASY_OK) {
-        return st;
-    }
-    const char *why = bad_string(collection, NAME_MAX_LEN);
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "record %s: collection %s", fn, why);
-    }
-    why = what ? bad_string(value, max) : NULL;
-    if (why) {
-        return fantasy__fail(FANTASY_EINVAL, "record %s: %s %s", fn, what, why);
-    }
-    return FANTASY_OK;
-}
-
-static fantasy_status check_list(const char *fn, size_t limit, const fantasy_list *out) {
-    if (limit == 0 || !out) {
-        return fantasy__fail(FANTASY_EINVAL, "record %s: %s", fn,
-                             out ? "limit must be at least 1" : "NULL out list");
-    }
-    return FANTASY_OK;
+    return st ? st : fantasy__rec_check_read("record", fn, collection, what, value, max);
 }
 
 static fantasy_status get_row(fantasy__sqlite_conn *c, const char *collection, const char *id,
@@ -461,7 +371,7 @@ static fantasy_status rec_find(void *self, const char *collection, const char *k
                                const char *after_id, size_t limit, fantasy_list *out) {
     store *s = self;
     fantasy_status st = check_read(s, "find", collection, "key", key, KEY_MAX_LEN);
-    st = st ? st : check_list("find", limit, out);
+    st = st ? st : fantasy__rec_check_page("record", "find", limit, out);
     if (st != FANTASY_OK) {
         return st;
     }
@@ -514,7 +424,7 @@ static fantasy_status rec_find_keys(void *self, const char *collection, const ch
     store *s = self;
     const char *pre = prefix ? prefix : "";
     fantasy_status st = check_read(s, "find_keys", collection, NULL, NULL, 0);
-    st = st ? st : check_list("find_keys", limit, out);
+    st = st ? st : fantasy__rec_check_page("record", "find_keys", limit, out);
     if (st != FANTASY_OK || strnlen(pre, KEY_MAX_LEN + 1) > KEY_MAX_LEN) {
         return st; /* no key is longer than KEY_MAX_LEN, so none has a longer prefix */
     }
