@@ -1,5 +1,5 @@
 /* The typed API of products.h and orders.h: same rules as the JSON methods. */
-#include "orders_fixture.h"
+#include "fixture_park.h"
 
 static void check_update(fantasy_park *park, const fantasy_actor *mgr_in, const char *pid) {
     fantasy_actor mgr = *mgr_in;
@@ -29,11 +29,9 @@ static void test_typed_flow(void **state) {
     (void)state;
     fantasy_park *park = ox_open();
     fx_user mgr_u, user_u;
-    fx_user_with_role(park, "manager1", "MANAGER", &mgr_u);
-    fx_user_with_role(park, "user1", "USER", &user_u);
     fantasy_actor mgr, user;
-    assert_int_equal(fantasy_actor_as_user(park, mgr_u.id, &mgr), FANTASY_OK);
-    assert_int_equal(fantasy_actor_as_user(park, user_u.id, &user), FANTASY_OK);
+    fx_actor_with_role(park, "manager1", "MANAGER", &mgr_u, &mgr);
+    fx_actor_with_role(park, "user1", "USER", &user_u, &user);
 
     fantasy_product_new in = { .name = "Pass", .type = "TICKET", .stock = 4, .per_user_limit = 0 };
     in.price.amount_minor = 700;
@@ -93,7 +91,7 @@ static void test_typed_flow(void **state) {
 
 /* A park where user1 has three orders (the second PAID, two tickets) and user2 one. */
 typedef struct world {
-    fantasy_park *park;
+    fantasy_park *park; /* first, for fx_world_close */
     fx_user mgr_u, user_u, other_u;
     fantasy_actor mgr, user, other;
     char pid[64], oids[3][FANTASY_ID_MAX], tids[2][FANTASY_ID_MAX];
@@ -102,12 +100,9 @@ typedef struct world {
 static int setup(void **state) {
     world *w = calloc(1, sizeof *w);
     w->park = ox_open();
-    fx_user_with_role(w->park, "manager1", "MANAGER", &w->mgr_u);
-    fx_user_with_role(w->park, "user1", "USER", &w->user_u);
-    fx_user_with_role(w->park, "user2", "USER", &w->other_u);
-    assert_int_equal(fantasy_actor_as_user(w->park, w->mgr_u.id, &w->mgr), FANTASY_OK);
-    assert_int_equal(fantasy_actor_as_user(w->park, w->user_u.id, &w->user), FANTASY_OK);
-    assert_int_equal(fantasy_actor_as_user(w->park, w->other_u.id, &w->other), FANTASY_OK);
+    fx_actor_with_role(w->park, "manager1", "MANAGER", &w->mgr_u, &w->mgr);
+    fx_actor_with_role(w->park, "user1", "USER", &w->user_u, &w->user);
+    fx_actor_with_role(w->park, "user2", "USER", &w->other_u, &w->other);
     ox_simple(w->park, &w->mgr_u, 20, 0, w->pid, sizeof w->pid);
     const char *keys[] = { "a", "b", "c" };
     fantasy_order *o = NULL;
@@ -126,13 +121,6 @@ static int setup(void **state) {
     assert_int_equal(fantasy_orders_create(w->park, &w->other, w->pid, 1, "a", &o), FANTASY_OK);
     fantasy_order_free(o);
     *state = w;
-    return 0;
-}
-
-static int teardown(void **state) {
-    world *w = *state;
-    fantasy_park_close(w->park);
-    free(w);
     return 0;
 }
 
@@ -351,11 +339,11 @@ static void test_tickets_list_errors(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_typed_flow),
-        cmocka_unit_test_setup_teardown(test_orders_list_pages, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_orders_list_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tickets_get, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tickets_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tickets_list_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_orders_list_pages, setup, fx_world_close),
+        cmocka_unit_test_setup_teardown(test_orders_list_errors, setup, fx_world_close),
+        cmocka_unit_test_setup_teardown(test_tickets_get, setup, fx_world_close),
+        cmocka_unit_test_setup_teardown(test_tickets_list, setup, fx_world_close),
+        cmocka_unit_test_setup_teardown(test_tickets_list_errors, setup, fx_world_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

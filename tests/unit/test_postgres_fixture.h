@@ -107,4 +107,36 @@ static inline void pgfx_drop_mine(const char *base) {
     (void)pgfx_exec(base, sql);
 }
 
+/* A test group's server and the schemas it makes there: `base` is the server, `conn` the schema
+ * pgfx_fresh made last, `n` how many it made. A test's own world may start with one. */
+typedef struct pgfx_world {
+    char base[PGFX_CONNINFO_MAX];
+    char conn[PGFX_CONNINFO_MAX + 128];
+    int n;
+} pgfx_world;
+
+/* cmocka group setup: *state = the group's pgfx_world; -1 (the group fails) with no server. */
+static inline int pgfx_setup(void **state) {
+    static pgfx_world w;
+    if (pgfx_conninfo(w.base, sizeof w.base) != 0) {
+        return -1;
+    }
+    *state = &w;
+    return 0;
+}
+
+/* cmocka group teardown for a world starting with a pgfx_world: drop the schemas made. */
+static inline int pgfx_teardown(void **state) {
+    const pgfx_world *w = *state;
+    if (w) { /* NULL when setup found no server */
+        pgfx_drop_mine(w->base);
+    }
+    return 0;
+}
+
+/* A new empty schema tagged `tag`: its conninfo (w->conn), or NULL. */
+static inline const char *pgfx_fresh(pgfx_world *w, const char *tag) {
+    return pgfx_new_schema(w->base, tag, ++w->n, w->conn, sizeof w->conn) == 0 ? w->conn : NULL;
+}
+
 #endif

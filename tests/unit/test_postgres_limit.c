@@ -20,27 +20,7 @@
 #define RACE_TRIES 6
 #define RACE_LIMIT 3
 
-typedef struct world {
-    char base[PGFX_CONNINFO_MAX];
-    char conn[PGFX_CONNINFO_MAX + 128];
-} world;
-
-static int setup(void **state) {
-    static world w;
-    if (pgfx_conninfo(w.base, sizeof w.base) != 0) {
-        return -1;
-    }
-    *state = &w;
-    return 0;
-}
-
-static int teardown(void **state) {
-    const world *w = *state;
-    if (w) { /* NULL when setup found no server */
-        pgfx_drop_mine(w->base);
-    }
-    return 0;
-}
+typedef pgfx_world world;
 
 typedef struct racer {
     const fantasy_stock_store *st;
@@ -67,7 +47,7 @@ static void *race(void *arg) {
 
 static void test_one_user_races_on_the_limit(void **state) {
     world *w = *state;
-    assert_int_equal(pgfx_new_schema(w->base, "limit", 1, w->conn, sizeof w->conn), 0);
+    assert_non_null(pgfx_fresh(w, "limit"));
     /* The stores run at the server's default isolation: this is the READ COMMITTED case. */
     PGconn *pg = PQconnectdb(w->conn);
     PGresult *iso = PQexec(pg, "SHOW transaction_isolation");
@@ -111,5 +91,5 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_user_races_on_the_limit),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, pgfx_setup, pgfx_teardown);
 }

@@ -27,27 +27,7 @@
 #define RACE_TRIES 6
 #define RACE_LIMIT 3
 
-typedef struct world {
-    char base[PGFX_CONNINFO_MAX];
-    char conn[PGFX_CONNINFO_MAX + 128];
-} world;
-
-static int setup(void **state) {
-    static world w;
-    if (pgfx_conninfo(w.base, sizeof w.base) != 0) {
-        return -1;
-    }
-    *state = &w;
-    return 0;
-}
-
-static int teardown(void **state) {
-    const world *w = *state;
-    if (w) { /* NULL when setup found no server */
-        pgfx_drop_mine(w->base);
-    }
-    return 0;
-}
+typedef pgfx_world world;
 
 typedef struct seller {
     const fantasy_stock_store *st;
@@ -109,7 +89,7 @@ static int child(const char *conn, int proc) {
 
 static void test_many_processes_never_oversell(void **state) {
     world *w = *state;
-    assert_int_equal(pgfx_new_schema(w->base, "oversell", 1, w->conn, sizeof w->conn), 0);
+    assert_non_null(pgfx_fresh(w, "oversell"));
     fantasy_stock_store st;
     assert_int_equal(fantasy_postgres_stock_store_open(w->conn, NULL, &st), FANTASY_OK);
     assert_int_equal(st.set_stock(st.self, "hot", STOCK), FANTASY_OK);
@@ -155,5 +135,5 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_many_processes_never_oversell),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, pgfx_setup, pgfx_teardown);
 }

@@ -5,27 +5,17 @@
 #include "unit/test_postgres_fixture.h"
 
 typedef struct world {
-    char base[PGFX_CONNINFO_MAX];
-    char conn[PGFX_CONNINFO_MAX + 128];
+    pgfx_world pg; /* first, for pgfx_teardown */
     char spec[PGFX_CONNINFO_MAX + 160];
 } world;
 
 static int setup(void **state) {
     static world w;
-    if (pgfx_conninfo(w.base, sizeof w.base) != 0 ||
-        pgfx_new_schema(w.base, "park", 1, w.conn, sizeof w.conn) != 0) {
+    if (pgfx_conninfo(w.pg.base, sizeof w.pg.base) != 0 || !pgfx_fresh(&w.pg, "park")) {
         return -1;
     }
-    (void)snprintf(w.spec, sizeof w.spec, "postgres:%s", w.conn);
+    (void)snprintf(w.spec, sizeof w.spec, "postgres:%s", w.pg.conn);
     *state = &w;
-    return 0;
-}
-
-static int teardown(void **state) {
-    const world *w = *state;
-    if (w) { /* NULL when setup found no server */
-        pgfx_drop_mine(w->base);
-    }
     return 0;
 }
 
@@ -97,13 +87,13 @@ static void test_park_survives_reopen(void **state) {
     cJSON_Delete(r);
     fantasy_park_close(park);
     /* The documents are JSONB in the database too. */
-    assert_true(pgfx_scalar(w->conn, "SELECT count(*) FROM fantasy_docs WHERE body IS NOT NULL") >
-                0);
+    assert_true(
+        pgfx_scalar(w->pg.conn, "SELECT count(*) FROM fantasy_docs WHERE body IS NOT NULL") > 0);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_park_survives_reopen),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, pgfx_teardown);
 }

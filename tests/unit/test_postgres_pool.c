@@ -22,21 +22,18 @@
 #define ROUNDS  40
 
 typedef struct world {
-    char base[PGFX_CONNINFO_MAX];
-    char conn[PGFX_CONNINFO_MAX + 256];
+    pgfx_world pg;                      /* first, for pgfx_teardown */
+    char conn[PGFX_CONNINFO_MAX + 256]; /* the schema's, our connections named */
     char count_sql[160];
 } world;
 
 static int setup(void **state) {
     static world w;
-    if (pgfx_conninfo(w.base, sizeof w.base) != 0) {
+    if (pgfx_conninfo(w.pg.base, sizeof w.pg.base) != 0 || !pgfx_fresh(&w.pg, "pool")) {
         return -1;
     }
-    char schema[PGFX_CONNINFO_MAX + 128];
-    if (pgfx_new_schema(w.base, "pool", 1, schema, sizeof schema) != 0) {
-        return -1;
-    }
-    (void)snprintf(w.conn, sizeof w.conn, "%s application_name=fxpool%ld", schema, (long)getpid());
+    (void)snprintf(w.conn, sizeof w.conn, "%s application_name=fxpool%ld", w.pg.conn,
+                   (long)getpid());
     (void)snprintf(w.count_sql, sizeof w.count_sql,
                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'fxpool%ld'",
                    (long)getpid());
@@ -44,21 +41,13 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
-    const world *w = *state;
-    if (w) {
-        pgfx_drop_mine(w->base);
-    }
-    return 0;
-}
-
 /* Our connections, waiting a little for closed ones to leave pg_stat_activity. */
 static long long connections(const world *w, long long at_most) {
-    long long n = pgfx_scalar(w->base, w->count_sql);
+    long long n = pgfx_scalar(w->pg.base, w->count_sql);
     for (int i = 0; i < 100 && n > at_most; i++) {
         const struct timespec tick = { 0, 10000000L };
         (void)nanosleep(&tick, NULL);
-        n = pgfx_scalar(w->base, w->count_sql);
+        n = pgfx_scalar(w->pg.base, w->count_sql);
     }
     return n;
 }
@@ -125,7 +114,7 @@ static void test_dropped_connections_replaced(void **state) {
                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE"
                    " application_name = 'fxpool%ld'",
                    (long)getpid());
-    assert_true(pgfx_scalar(w->base, kill_sql) >= 2);
+    assert_true(pgfx_scalar(w->pg.base, kill_sql) >= 2);
     assert_int_equal(connections(w, 0), 0);
     /* The next calls notice on their first command and run again on a new connection. */
     const fantasy_hold h = { "h", "q", "u", 3, 0, 1000 };
@@ -149,5 +138,5 @@ int main(void) {
         cmocka_unit_test(test_one_connection_per_thread),
         cmocka_unit_test(test_dropped_connections_replaced),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, pgfx_teardown);
 }

@@ -17,6 +17,7 @@
 
 #include "fantasy/backends/postgres.h"
 
+#include "unit/fixture_queue.h"
 #include "unit/test_postgres_fixture.h"
 
 #define THREADS    8
@@ -24,31 +25,10 @@
 #define BIG        10000
 #define TIMED      200
 
-typedef struct world {
-    char base[PGFX_CONNINFO_MAX];
-    char conn[PGFX_CONNINFO_MAX + 128];
-    int n;
-} world;
-
-static int setup(void **state) {
-    static world w;
-    if (pgfx_conninfo(w.base, sizeof w.base) != 0) {
-        return -1;
-    }
-    *state = &w;
-    return 0;
-}
-
-static int teardown(void **state) {
-    const world *w = *state;
-    if (w) { /* NULL when setup found no server */
-        pgfx_drop_mine(w->base);
-    }
-    return 0;
-}
+typedef pgfx_world world;
 
 static void open_fresh(world *w, const char *tag, fantasy_queue_store *qs) {
-    assert_int_equal(pgfx_new_schema(w->base, tag, ++w->n, w->conn, sizeof w->conn), 0);
+    assert_non_null(pgfx_fresh(w, tag));
     assert_int_equal(fantasy_postgres_queue_store_open(w->conn, NULL, qs), FANTASY_OK);
 }
 
@@ -56,34 +36,6 @@ static void open_fresh(world *w, const char *tag, fantasy_queue_store *qs) {
 static uint32_t next_rand(uint32_t *s) {
     *s = *s * 1664525u + 1013904223u;
     return *s >> 8;
-}
-
-/* Every WAITING entry of the ride, in seq order, against position(): the rank is one more than
- * the WAITING entries listed before it, the people ahead their party sizes' sum. Returns how
- * many entries wait. */
-static int64_t check_ride(const fantasy_queue_store *qs, const char *ride) {
-    fantasy_list *l = NULL;
-    assert_int_equal(fantasy_list_new(NULL, &l), FANTASY_OK);
-    assert_int_equal(qs->list(qs->self, ride, FANTASY_ENTRY_WAITING, 0, SIZE_MAX, l), FANTASY_OK);
-    int64_t people = 0;
-    for (size_t i = 0; i < fantasy_list_size(l); i++) {
-        fantasy_queue_entry e;
-        assert_int_equal(qs->entry(qs->self, fantasy_list_str(l, i), &e), FANTASY_OK);
-        assert_int_equal(e.status, FANTASY_ENTRY_WAITING);
-        int64_t pos = 0;
-        int64_t ahead = 0;
-        assert_int_equal(qs->position(qs->self, e.entry_id, &pos, &ahead), FANTASY_OK);
-        assert_int_equal(pos, (int64_t)i + 1);
-        assert_int_equal(ahead, people);
-        people += e.party_size;
-    }
-    fantasy_queue_counts c;
-    assert_int_equal(qs->counts(qs->self, ride, &c), FANTASY_OK);
-    assert_int_equal(c.waiting, (int64_t)fantasy_list_size(l));
-    assert_int_equal(c.waiting_people, people);
-    int64_t n = (int64_t)fantasy_list_size(l);
-    fantasy_list_free(l);
-    return n;
 }
 
 static fantasy_status join(const fantasy_queue_store *qs, const char *ride, const char *entry,
@@ -124,7 +76,7 @@ static void test_positions_after_mixed_moves(void **state) {
         }
         if (i % 50 == 49) {
             call_and_board(&qs, "ride", 40);
-            (void)check_ride(&qs, "ride");
+            (void)qfx_check_ride(&qs, "ride");
         }
     }
     /* Leaving from the front, the back and the middle, and one that is already gone. */
@@ -139,11 +91,11 @@ static void test_positions_after_mixed_moves(void **state) {
     /* e298 still waits: only CALLED may board. */
     assert_int_equal(qs.finish(qs.self, "e298", FANTASY_ENTRY_CALLED, FANTASY_ENTRY_DONE, 9),
                      FANTASY_ESTATE);
-    int64_t waiting = check_ride(&qs, "ride");
+    int64_t waiting = qfx_check_ride(&qs, "ride");
     assert_true(waiting > 100);
     /* A rejected join (the user already waits) leaves the tree as it was. */
     assert_int_equal(join(&qs, "ride", "again", "u298", 2), FANTASY_EQUEUED);
-    assert_int_equal(check_ride(&qs, "ride"), waiting);
+    assert_int_equal(qfx_check_ride(&qs, "ride"), waiting);
     /* Another ride's tree is its own. */
     assert_int_equal(join(&qs, "other", "o1", "u000", 4), FANTASY_OK);
     int64_t pos = 0;
@@ -153,7 +105,7 @@ static void test_positions_after_mixed_moves(void **state) {
     assert_int_equal(ahead, 0);
     /* Everyone called: nobody waits, and the next join is first in line. */
     call_and_board(&qs, "ride", INT64_MAX / 2);
-    assert_int_equal(check_ride(&qs, "ride"), 0);
+    assert_int_equal(qfx_check_ride(&qs, "ride"), 0);
     assert_int_equal(join(&qs, "ride", "late", "late", 3), FANTASY_OK);
     assert_int_equal(qs.position(qs.self, "late", &pos, &ahead), FANTASY_OK);
     assert_int_equal(pos, 1);
@@ -232,12 +184,12 @@ static void test_many_threads_on_one_ride(void **state) {
         assert_int_equal(w[i].errors, 0);
     }
     (void)pthread_barrier_destroy(&go);
-    int64_t waiting = check_ride(&qs, "busy");
+    int64_t waiting = qfx_check_ride(&qs, "busy");
     (void)printf("# threads: %" PRId64 " entries still waiting, all positions agree\n", waiting);
     /* The tree's total (its prefix up to the last seq) is the WAITING count: read through the
      * last waiting entry's position plus itself, checked above; here the ride drains to zero. */
     call_and_board(&qs, "busy", INT64_MAX / 2);
-    assert_int_equal(check_ride(&qs, "busy"), 0);
+    assert_int_equal(qfx_check_ride(&qs, "busy"), 0);
     qs.destroy(qs.self);
 }
 
@@ -309,5 +261,5 @@ int main(void) {
         cmocka_unit_test(test_many_threads_on_one_ride),
         cmocka_unit_test(test_position_at_10k_waiting),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, pgfx_setup, pgfx_teardown);
 }

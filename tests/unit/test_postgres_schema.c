@@ -18,36 +18,17 @@
 #include "fantasy/backends/postgres.h"
 
 #include "backends/postgres/schema.h"
+#include "unit/fixture_queue.h"
 #include "unit/test_postgres_fixture.h"
 
 #define OPENERS 8
 
-typedef struct world {
-    char base[PGFX_CONNINFO_MAX];
-    char conn[PGFX_CONNINFO_MAX + 128];
-    int n;
-} world;
-
-static int setup(void **state) {
-    static world w;
-    if (pgfx_conninfo(w.base, sizeof w.base) != 0) {
-        return -1;
-    }
-    *state = &w;
-    return 0;
-}
-
-static int teardown(void **state) {
-    const world *w = *state;
-    if (w) { /* NULL when setup found no server */
-        pgfx_drop_mine(w->base);
-    }
-    return 0;
-}
+typedef pgfx_world world;
 
 static const char *fresh(world *w, const char *tag) {
-    assert_int_equal(pgfx_new_schema(w->base, tag, ++w->n, w->conn, sizeof w->conn), 0);
-    return w->conn;
+    const char *conn = pgfx_fresh(w, tag);
+    assert_non_null(conn);
+    return conn;
 }
 
 static void test_bad_conninfo(void **state) {
@@ -159,28 +140,6 @@ static void test_migrate_documents_to_jsonb(void **state) {
     ss.destroy(ss.self);
 }
 
-/* Every WAITING entry of the ride against position(): rank and people ahead as counted over
- * the entries listed before it. Returns how many wait. */
-static size_t check_positions(const fantasy_queue_store *qs, const char *ride) {
-    fantasy_list *l = NULL;
-    assert_int_equal(fantasy_list_new(NULL, &l), FANTASY_OK);
-    assert_int_equal(qs->list(qs->self, ride, FANTASY_ENTRY_WAITING, 0, SIZE_MAX, l), FANTASY_OK);
-    int64_t people = 0;
-    for (size_t i = 0; i < fantasy_list_size(l); i++) {
-        fantasy_queue_entry e;
-        assert_int_equal(qs->entry(qs->self, fantasy_list_str(l, i), &e), FANTASY_OK);
-        int64_t pos = 0;
-        int64_t ahead = 0;
-        assert_int_equal(qs->position(qs->self, e.entry_id, &pos, &ahead), FANTASY_OK);
-        assert_int_equal(pos, (int64_t)i + 1);
-        assert_int_equal(ahead, people);
-        people += e.party_size;
-    }
-    size_t n = fantasy_list_size(l);
-    fantasy_list_free(l);
-    return n;
-}
-
 static void test_migrate_queues_to_rank_tree(void **state) {
     world *w = *state;
     const char *conn = fresh(w, "ranks");
@@ -216,8 +175,8 @@ static void test_migrate_queues_to_rank_tree(void **state) {
     assert_int_equal(pgfx_scalar(conn, "SELECT count(*) FROM fantasy_queue_tree WHERE ride ="
                                        " '\\x73'::bytea AND cnt = 0 AND people = 0"),
                      3);
-    assert_int_equal(check_positions(&qs, "r"), (size_t)waiting);
-    assert_int_equal(check_positions(&qs, "s"), 0);
+    assert_int_equal(qfx_check_ride(&qs, "r"), waiting);
+    assert_int_equal(qfx_check_ride(&qs, "s"), 0);
     int64_t pos = 0;
     int64_t ahead = 0;
     assert_int_equal(qs.position(qs.self, "m43", &pos, &ahead), FANTASY_OK);
@@ -229,12 +188,12 @@ static void test_migrate_queues_to_rank_tree(void **state) {
     assert_int_equal(seq, 44);
     assert_int_equal(qs.finish(qs.self, "m22", FANTASY_ENTRY_WAITING, FANTASY_ENTRY_CANCELED, 11),
                      FANTASY_OK);
-    assert_int_equal(check_positions(&qs, "r"), (size_t)waiting);
+    assert_int_equal(qfx_check_ride(&qs, "r"), waiting);
     fantasy_list *l = NULL;
     assert_int_equal(fantasy_list_new(NULL, &l), FANTASY_OK);
     assert_int_equal(qs.call(qs.self, "r", 7, 12, 13, l), FANTASY_OK);
     assert_true(fantasy_list_size(l) > 0);
-    assert_int_equal(check_positions(&qs, "r"), (size_t)waiting - fantasy_list_size(l));
+    assert_int_equal(qfx_check_ride(&qs, "r"), waiting - (long long)fantasy_list_size(l));
     fantasy_list_free(l);
     assert_int_equal(qs.position(qs.self, "new", &pos, &ahead), FANTASY_OK);
     fantasy_queue_counts c;
@@ -394,6 +353,35 @@ static void test_kill_writer_mid_burst(void **state) {
     ss.destroy(ss.self);
 }
 
+/* The stores' shared checks (store.c): a handle of another store type is refused by the
+ * called store's name and left alone, and a bad id is named with what it is. */
+static void test_foreign_handle_and_bad_ids(void **state) {
+    world *w = *state;
+    const char *conn = fresh(w, "shell");
+    fantasy_stock_store ss;
+    fantasy_queue_store qs;
+    assert_int_equal(fantasy_postgres_stock_store_open(conn, NULL, &ss), FANTASY_OK);
+    assert_int_equal(fantasy_postgres_queue_store_open(conn, NULL, &qs), FANTASY_OK);
+    fantasy_queue_counts qc;
+    assert_int_equal(qs.counts(ss.self, "ride", &qc), FANTASY_EMISUSE);
+    assert_string_equal(fantasy_error_last(), "postgres queue store: NULL or destroyed store");
+    fantasy_stock_counts sc;
+    assert_int_equal(ss.counts(qs.self, "p", &sc), FANTASY_EMISUSE);
+    assert_string_equal(fantasy_error_last(), "postgres stock store: NULL or destroyed store");
+    qs.destroy(ss.self);
+    ss.destroy(qs.self);
+    fantasy_queue_entry e;
+    assert_int_equal(qs.entry(qs.self, "", &e), FANTASY_EINVAL);
+    assert_string_equal(fantasy_error_last(), "postgres queue store: bad entry id ''");
+    fantasy_hold_info h;
+    assert_int_equal(ss.hold(ss.self, NULL, &h), FANTASY_EINVAL);
+    assert_string_equal(fantasy_error_last(), "postgres stock store: bad hold id '(null)'");
+    assert_int_equal(ss.set_stock(ss.self, "p", 2), FANTASY_OK);
+    assert_int_equal(qs.counts(qs.self, "ride", &qc), FANTASY_OK);
+    ss.destroy(ss.self);
+    qs.destroy(qs.self);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_conninfo),
@@ -403,8 +391,9 @@ int main(void) {
         cmocka_unit_test(test_migrate_queues_to_rank_tree),
         cmocka_unit_test(test_migrate_from_first_release),
         cmocka_unit_test(test_newer_schema_refused),
+        cmocka_unit_test(test_foreign_handle_and_bad_ids),
         cmocka_unit_test(test_concurrent_first_open),
         cmocka_unit_test(test_kill_writer_mid_burst),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, pgfx_setup, pgfx_teardown);
 }

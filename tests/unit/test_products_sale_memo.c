@@ -6,10 +6,10 @@
 #include <stdatomic.h>
 
 #include "core/memo.h"
-#include "orders_fixture.h"
+#include "fixture_park.h"
 
 typedef struct world {
-    fantasy_park *park;
+    fantasy_park *park; /* first, for fx_world_close */
     fx_user mgr, buyer;
     char pid[64];
 } world;
@@ -22,13 +22,6 @@ static int setup(void **state) {
     fx_user_with_role(w->park, "buyer", "USER", &w->buyer);
     ox_simple(w->park, &w->mgr, -1, 0, w->pid, sizeof w->pid);
     *state = w;
-    return 0;
-}
-
-static int teardown(void **state) {
-    world *w = *state;
-    fantasy_park_close(w->park);
-    free(w);
     return 0;
 }
 
@@ -315,14 +308,14 @@ static void test_memo_concurrent(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_price_change_is_seen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_limit_change_is_seen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_window_change_is_seen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_status_change_is_seen, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_draft_hidden_after_memo, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_account_changes_are_seen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_price_change_is_seen, setup, fx_world_close),
+        cmocka_unit_test_setup_teardown(test_limit_change_is_seen, setup, fx_world_close),
+        cmocka_unit_test_setup_teardown(test_window_change_is_seen, setup, fx_world_close),
+        cmocka_unit_test_setup_teardown(test_status_change_is_seen, setup, fx_world_close),
+        cmocka_unit_test_setup_teardown(test_draft_hidden_after_memo, setup, fx_world_close),
+        cmocka_unit_test_setup_teardown(test_account_changes_are_seen, setup, fx_world_close),
         cmocka_unit_test(test_memo_matches_exactly),
-        cmocka_unit_test_setup_teardown(test_concurrent_updates_never_stale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_updates_never_stale, setup, fx_world_close),
         cmocka_unit_test(test_memo_concurrent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

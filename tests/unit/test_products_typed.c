@@ -1,8 +1,8 @@
 /* fantasy_products_list: the typed door of products.list gives what the JSON door gives. */
-#include "orders_fixture.h"
+#include "fixture_park.h"
 
 typedef struct world {
-    fantasy_park *park;
+    fantasy_park *park; /* first, for fx_world_close */
     fx_user mgr_u, user_u;
     fantasy_actor mgr, user;
     char draft[64];
@@ -11,10 +11,8 @@ typedef struct world {
 static int setup(void **state) {
     world *w = calloc(1, sizeof *w);
     w->park = ox_open();
-    fx_user_with_role(w->park, "manager1", "MANAGER", &w->mgr_u);
-    fx_user_with_role(w->park, "user1", "USER", &w->user_u);
-    assert_int_equal(fantasy_actor_as_user(w->park, w->mgr_u.id, &w->mgr), FANTASY_OK);
-    assert_int_equal(fantasy_actor_as_user(w->park, w->user_u.id, &w->user), FANTASY_OK);
+    fx_actor_with_role(w->park, "manager1", "MANAGER", &w->mgr_u, &w->mgr);
+    fx_actor_with_role(w->park, "user1", "USER", &w->user_u, &w->user);
     char id[64];
     for (int i = 0; i < 3; i++) {
         ox_simple(w->park, &w->mgr_u, 4 + i, 0, id, sizeof id);
@@ -26,13 +24,6 @@ static int setup(void **state) {
                "\"KRW\"},\"stock\":10,\"description\":\"night\"}",
                0, w->draft, sizeof w->draft);
     *state = w;
-    return 0;
-}
-
-static int teardown(void **state) {
-    world *w = *state;
-    fantasy_park_close(w->park);
-    free(w);
     return 0;
 }
 
@@ -168,9 +159,9 @@ static void test_errors(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_pages_match_json, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_filters_and_drafts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pages_match_json, setup, fx_world_close),
+        cmocka_unit_test_setup_teardown(test_filters_and_drafts, setup, fx_world_close),
+        cmocka_unit_test_setup_teardown(test_errors, setup, fx_world_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,38 +22,13 @@
 #include "fantasy/backends/sqlite.h"
 
 #include "backends/sqlite/db.h"
+#include "unit/fixture_sqlite.h"
 
-typedef struct tmp {
-    char dir[64];
-    char path[128];
-} tmp;
+typedef sqfx_dir tmp;
 
 static int setup(void **state) {
-    tmp *t = calloc(1, sizeof *t);
-    if (!t) {
-        return -1;
-    }
-    (void)snprintf(t->dir, sizeof t->dir, "/tmp/fantasy-sqlite-busy-XXXXXX");
-    if (!mkdtemp(t->dir)) {
-        free(t);
-        return -1;
-    }
-    (void)snprintf(t->path, sizeof t->path, "%s/park.db", t->dir);
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state) {
-    tmp *t = *state;
-    static const char *const suffixes[] = { "", "-wal", "-shm" };
-    for (size_t i = 0; i < 3; i++) {
-        char p[160];
-        (void)snprintf(p, sizeof p, "%s%s", t->path, suffixes[i]);
-        (void)unlink(p);
-    }
-    (void)rmdir(t->dir);
-    free(t);
-    return 0;
+    *state = sqfx_new("busy", "park.db");
+    return *state ? 0 : -1;
 }
 
 /* ---- the wait steps ---------------------------------------------------------------------- */
@@ -172,8 +147,9 @@ static void test_wal_stops_at_checkpoint_mark(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steps_are_short_and_grow),
-        cmocka_unit_test_setup_teardown(test_writer_goes_on_after_other_commits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wal_stops_at_checkpoint_mark, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writer_goes_on_after_other_commits, setup,
+                                        sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_wal_stops_at_checkpoint_mark, setup, sqfx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

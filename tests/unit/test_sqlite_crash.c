@@ -19,6 +19,8 @@
 
 #include "fantasy/backends/sqlite.h"
 
+#include "unit/fixture_sqlite.h"
+
 #define ROUNDS     3
 #define STOCK      1000000
 #define KILL_AFTER 150 /* batches the parent waits for before killing */
@@ -76,15 +78,6 @@ static void writer(const char *path, int round) {
     }
 }
 
-static int64_t raw_int(sqlite3 *h, const char *sql) {
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(s, 0);
-    assert_int_equal(sqlite3_finalize(s), SQLITE_OK);
-    return v;
-}
-
 /* Wait until the writer has committed `n` batches (or gave up), polling through our own store. */
 static void wait_for_batches(const fantasy_record_store *rs, int64_t n, pid_t writer_pid) {
     const struct timespec pause = { 0, 2000000 };
@@ -109,11 +102,11 @@ static void check_file(const char *path) {
     assert_int_equal(sqlite3_step(s), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(s, 0), "ok");
     assert_int_equal(sqlite3_finalize(s), SQLITE_OK);
-    int64_t held = raw_int(h, "SELECT held FROM stock WHERE product = 'p' AND user = ''");
-    int64_t sold = raw_int(h, "SELECT sold FROM stock WHERE product = 'p' AND user = ''");
-    assert_int_equal(raw_int(h, "SELECT TOTAL(qty) FROM holds WHERE state = 1"), held);
-    assert_int_equal(raw_int(h, "SELECT TOTAL(qty) FROM holds WHERE state = 2"), sold);
-    assert_int_equal(raw_int(h, "SELECT TOTAL(used) FROM stock WHERE user <> ''"), held + sold);
+    int64_t held = sqfx_int(h, "SELECT held FROM stock WHERE product = 'p' AND user = ''");
+    int64_t sold = sqfx_int(h, "SELECT sold FROM stock WHERE product = 'p' AND user = ''");
+    assert_int_equal(sqfx_int(h, "SELECT TOTAL(qty) FROM holds WHERE state = 1"), held);
+    assert_int_equal(sqfx_int(h, "SELECT TOTAL(qty) FROM holds WHERE state = 2"), sold);
+    assert_int_equal(sqfx_int(h, "SELECT TOTAL(used) FROM stock WHERE user <> ''"), held + sold);
     assert_int_equal(sqlite3_close(h), SQLITE_OK);
 }
 
@@ -184,24 +177,14 @@ static void crash_round(const char *path, int round) {
 
 static void test_kill_mid_burst(void **state) {
     (void)state;
-    char dir[64] = "/tmp/fantasy-sqlite-crash-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[128];
-    (void)snprintf(path, sizeof path, "%s/crash.db", dir);
-    fantasy_stock_store ss;
-    assert_int_equal(fantasy_sqlite_stock_store_open(path, NULL, &ss), FANTASY_OK);
-    assert_int_equal(ss.set_stock(ss.self, "p", STOCK), FANTASY_OK);
-    ss.destroy(ss.self);
+    sqfx_dir d;
+    assert_int_equal(sqfx_make(&d, "crash", "crash.db"), 0);
+    const char *path = d.path;
+    sqfx_seed_stock(path, "p", STOCK);
     for (int round = 0; round < ROUNDS; round++) {
         crash_round(path, round);
     }
-    static const char *const suffixes[] = { "", "-wal", "-shm" };
-    for (size_t i = 0; i < 3; i++) {
-        char p[160];
-        (void)snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
-        (void)unlink(p);
-    }
-    assert_int_equal(rmdir(dir), 0);
+    assert_int_equal(sqfx_remove(&d), 0);
 }
 
 int main(void) {

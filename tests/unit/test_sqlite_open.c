@@ -19,39 +19,14 @@
 #include "fantasy/backends/sqlite.h"
 
 #include "backends/sqlite/db.h"
+#include "unit/faulty_alloc.h"
+#include "unit/fixture_sqlite.h"
 
-typedef struct tmp {
-    char dir[64];
-    char path[128];
-} tmp;
-
-static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+typedef sqfx_dir tmp;
 
 static int setup(void **state) {
-    tmp *t = calloc(1, sizeof *t);
-    if (!t) {
-        return -1;
-    }
-    (void)snprintf(t->dir, sizeof t->dir, "/tmp/fantasy-sqlite-open-XXXXXX");
-    if (!mkdtemp(t->dir)) {
-        free(t);
-        return -1;
-    }
-    (void)snprintf(t->path, sizeof t->path, "%s/park.db", t->dir);
-    *state = t;
-    return 0;
-}
-
-static int teardown(void **state) {
-    tmp *t = *state;
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        char p[160];
-        (void)snprintf(p, sizeof p, "%s%s", t->path, suffixes[i]);
-        (void)unlink(p);
-    }
-    (void)rmdir(t->dir);
-    free(t);
-    return 0;
+    *state = sqfx_new("open", "park.db");
+    return *state ? 0 : -1;
 }
 
 /* Run SQL on the file with a plain connection (the test's view of an older release). */
@@ -70,12 +45,8 @@ static void raw_sql(const char *path, const char *sql) {
 
 static int64_t raw_int(const char *path, const char *sql) {
     sqlite3 *h = NULL;
-    sqlite3_stmt *s = NULL;
     assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(s, 0);
-    assert_int_equal(sqlite3_finalize(s), SQLITE_OK);
+    int64_t v = sqfx_int(h, sql);
     assert_int_equal(sqlite3_close(h), SQLITE_OK);
     return v;
 }
@@ -126,14 +97,20 @@ static void test_empty_file(void **state) {
     (void)sqlite3_close(h);
 }
 
+/* One store of each kind on `path`. */
+static void open_three(const char *path, fantasy_record_store *rs, fantasy_stock_store *ss,
+                       fantasy_queue_store *qs) {
+    assert_int_equal(fantasy_sqlite_record_store_open(path, NULL, rs), FANTASY_OK);
+    assert_int_equal(fantasy_sqlite_stock_store_open(path, NULL, ss), FANTASY_OK);
+    assert_int_equal(fantasy_sqlite_queue_store_open(path, NULL, qs), FANTASY_OK);
+}
+
 static void test_three_stores_one_file(void **state) {
     const tmp *t = *state;
     fantasy_record_store rs;
     fantasy_stock_store ss;
     fantasy_queue_store qs;
-    assert_int_equal(fantasy_sqlite_record_store_open(t->path, NULL, &rs), FANTASY_OK);
-    assert_int_equal(fantasy_sqlite_stock_store_open(t->path, NULL, &ss), FANTASY_OK);
-    assert_int_equal(fantasy_sqlite_queue_store_open(t->path, NULL, &qs), FANTASY_OK);
+    open_three(t->path, &rs, &ss, &qs);
     const fantasy_record_op op = { .kind = FANTASY_OP_PUT,
                                    .mode = FANTASY_WRITE_CREATE,
                                    .collection = "c",
@@ -351,10 +328,8 @@ static int child_open_read_only(const char *path) {
 
 static void test_read_only_file(void **state) {
     const tmp *t = *state;
-    fantasy_stock_store ss;
-    assert_int_equal(fantasy_sqlite_stock_store_open(t->path, NULL, &ss), FANTASY_OK);
-    assert_int_equal(ss.set_stock(ss.self, "p", 3), FANTASY_OK);
-    ss.destroy(ss.self); /* the last connection: the WAL is folded back and removed */
+    /* Its store closes the last connection: the WAL is folded back and removed. */
+    sqfx_seed_stock(t->path, "p", 3);
     assert_int_equal(chmod(t->path, 0444), 0);
     assert_int_equal(chmod(t->dir, 0755), 0);
     pid_t pid = fork();
@@ -411,18 +386,117 @@ static void test_fork(void **state) {
     ss.destroy(ss.self);
 }
 
+/* ---- the store shell (store.c) ---------------------------------------------------------- */
+
+enum {
+    REC,
+    STOCK,
+    QUEUE,
+    N_KINDS
+};
+
+static const char *const open_fns[N_KINDS] = { "fantasy_sqlite_record_store_open",
+                                               "fantasy_sqlite_stock_store_open",
+                                               "fantasy_sqlite_queue_store_open" };
+
+/* Open a store of `kind`; *self and *destroy from its vtable (NULL when the vtable is empty). */
+static fantasy_status open_kind(int kind, const char *path, const fantasy_allocator *a, void **self,
+                                void (**destroy)(void *)) {
+    fantasy_record_store rs;
+    fantasy_stock_store ss;
+    fantasy_queue_store qs;
+    fantasy_status st;
+    if (kind == REC) {
+        st = fantasy_sqlite_record_store_open(path, a, &rs);
+        *self = rs.self;
+        *destroy = rs.destroy;
+    } else if (kind == STOCK) {
+        st = fantasy_sqlite_stock_store_open(path, a, &ss);
+        *self = ss.self;
+        *destroy = ss.destroy;
+    } else {
+        st = fantasy_sqlite_queue_store_open(path, a, &qs);
+        *self = qs.self;
+        *destroy = qs.destroy;
+    }
+    return st;
+}
+
+/* Every store's open names itself when `out` is NULL, and each allocation failure on the way
+ * leaves the vtable empty and nothing allocated; the store that opens frees all it took. */
+static void test_shell_open_failures(void **state) {
+    const tmp *t = *state;
+    assert_int_equal(fantasy_sqlite_record_store_open(t->path, NULL, NULL), FANTASY_EMISUSE);
+    assert_non_null(strstr(fantasy_error_last(), "fantasy_sqlite_record_store_open: NULL out"));
+    assert_int_equal(fantasy_sqlite_queue_store_open(t->path, NULL, NULL), FANTASY_EMISUSE);
+    assert_non_null(strstr(fantasy_error_last(), "fantasy_sqlite_queue_store_open: NULL out"));
+    for (int kind = 0; kind < N_KINDS; kind++) {
+        int opened = 0;
+        for (long n = 1; n < 1000 && !opened; n++) {
+            faulty f = { .lock = PTHREAD_MUTEX_INITIALIZER, .fail_at = n };
+            fantasy_allocator a = faulty_allocator(&f);
+            void *self = NULL;
+            void (*destroy)(void *) = NULL;
+            fantasy_status st = open_kind(kind, t->path, &a, &self, &destroy);
+            if (st == FANTASY_OK) {
+                assert_non_null(self);
+                destroy(self);
+                opened = !f.failed;
+            } else {
+                assert_int_equal(st, FANTASY_ENOMEM);
+                assert_null(self);
+                assert_null(destroy);
+            }
+            assert_int_equal(f.live, 0);
+        }
+        if (!opened) {
+            fail_msg("%s never opened without a failed allocation", open_fns[kind]);
+        }
+    }
+}
+
+/* A method or destroy given another store type's handle refuses it by its own store's name and
+ * leaves the handle alone. */
+static void test_shell_foreign_handle(void **state) {
+    const tmp *t = *state;
+    fantasy_record_store rs;
+    fantasy_stock_store ss;
+    fantasy_queue_store qs;
+    open_three(t->path, &rs, &ss, &qs);
+    fantasy_queue_counts qc;
+    assert_int_equal(qs.counts(rs.self, "ride", &qc), FANTASY_EMISUSE);
+    assert_string_equal(fantasy_error_last(), "sqlite queue store counts: NULL or destroyed store");
+    fantasy_stock_counts sc;
+    assert_int_equal(ss.counts(qs.self, "p", &sc), FANTASY_EMISUSE);
+    assert_string_equal(fantasy_error_last(), "sqlite stock store counts: NULL or destroyed store");
+    int64_t n = 0;
+    assert_int_equal(rs.count(ss.self, "c", "k", &n), FANTASY_EMISUSE);
+    assert_string_equal(fantasy_error_last(), "sqlite record store count: NULL or destroyed store");
+    qs.destroy(rs.self);
+    ss.destroy(qs.self);
+    rs.destroy(ss.self);
+    assert_int_equal(rs.count(rs.self, "c", "k", &n), FANTASY_OK);
+    assert_int_equal(ss.set_stock(ss.self, "p", 1), FANTASY_OK);
+    assert_int_equal(qs.counts(qs.self, "ride", &qc), FANTASY_OK);
+    rs.destroy(rs.self);
+    ss.destroy(ss.self);
+    qs.destroy(qs.self);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_three_stores_one_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrate_from_v2, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_migrate_to_bounds, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_paths, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_only_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fork, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_file, setup, sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_three_stores_one_file, setup, sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_from_v2, setup, sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_to_bounds, setup, sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_database, setup, sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_paths, setup, sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_read_only_file, setup, sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_fork, setup, sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_shell_open_failures, setup, sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_shell_foreign_handle, setup, sqfx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,8 @@
 
 #include "fantasy/backends/sqlite.h"
 
+#include "unit/fixture_sqlite.h"
+
 #define N_PROCS    8
 #define N_THREADS  2
 #define N_USERS    120
@@ -96,26 +98,17 @@ static int child(const char *path, int proc) {
     return bad ? 1 : 0;
 }
 
-static int64_t raw_int(sqlite3 *h, const char *sql) {
-    sqlite3_stmt *s = NULL;
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(s, 0);
-    assert_int_equal(sqlite3_finalize(s), SQLITE_OK);
-    return v;
-}
-
 /* The holds themselves agree with the counters and the usage rows. */
 static void check_holds(const char *path, const fantasy_stock_counts *c) {
     sqlite3 *h = NULL;
     assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(raw_int(h, "SELECT TOTAL(qty) FROM holds WHERE state = 1"), c->held);
-    assert_int_equal(raw_int(h, "SELECT TOTAL(qty) FROM holds WHERE state = 2"), c->sold);
-    assert_int_equal(raw_int(h, "SELECT COUNT(*) FROM (SELECT user, SUM(qty) AS q FROM holds "
-                                "WHERE state IN (1, 2) GROUP BY user) h LEFT JOIN stock u "
-                                "ON u.product = 'hot' AND u.user = h.user WHERE u.used IS NOT q"),
+    assert_int_equal(sqfx_int(h, "SELECT TOTAL(qty) FROM holds WHERE state = 1"), c->held);
+    assert_int_equal(sqfx_int(h, "SELECT TOTAL(qty) FROM holds WHERE state = 2"), c->sold);
+    assert_int_equal(sqfx_int(h, "SELECT COUNT(*) FROM (SELECT user, SUM(qty) AS q FROM holds "
+                                 "WHERE state IN (1, 2) GROUP BY user) h LEFT JOIN stock u "
+                                 "ON u.product = 'hot' AND u.user = h.user WHERE u.used IS NOT q"),
                      0);
-    assert_int_equal(raw_int(h, "SELECT TOTAL(used) FROM stock WHERE user <> ''"),
+    assert_int_equal(sqfx_int(h, "SELECT TOTAL(used) FROM stock WHERE user <> ''"),
                      c->held + c->sold);
     assert_int_equal(sqlite3_close(h), SQLITE_OK);
 }
@@ -144,14 +137,10 @@ static void check_result(const char *path) {
 
 static void test_no_oversell_across_processes(void **state) {
     (void)state;
-    char dir[64] = "/tmp/fantasy-sqlite-oversell-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[128];
-    (void)snprintf(path, sizeof path, "%s/stock.db", dir);
-    fantasy_stock_store ss;
-    assert_int_equal(fantasy_sqlite_stock_store_open(path, NULL, &ss), FANTASY_OK);
-    assert_int_equal(ss.set_stock(ss.self, "hot", STOCK), FANTASY_OK);
-    ss.destroy(ss.self); /* nothing of the parent's crosses the fork */
+    sqfx_dir d;
+    assert_int_equal(sqfx_make(&d, "oversell", "stock.db"), 0);
+    const char *path = d.path;
+    sqfx_seed_stock(path, "hot", STOCK); /* nothing of the parent's crosses the fork */
     pid_t pids[N_PROCS];
     for (int p = 0; p < N_PROCS; p++) {
         pids[p] = fork();
@@ -167,13 +156,7 @@ static void test_no_oversell_across_processes(void **state) {
         assert_int_equal(WEXITSTATUS(status), 0);
     }
     check_result(path);
-    static const char *const suffixes[] = { "", "-wal", "-shm" };
-    for (size_t i = 0; i < 3; i++) {
-        char p[160];
-        (void)snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
-        (void)unlink(p);
-    }
-    assert_int_equal(rmdir(dir), 0);
+    assert_int_equal(sqfx_remove(&d), 0);
 }
 
 int main(void) {

@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include "orders_fixture.h"
+#include "unit/fixture_sqlite.h"
 
 typedef struct world {
-    char dir[64];
-    char path[128];
+    sqfx_dir d;
     fantasy_park *park;
     fx_user mgr, user;
     char pid[64];
@@ -36,12 +36,10 @@ static int setup(void **state) {
     if (!w) {
         return -1;
     }
-    (void)snprintf(w->dir, sizeof w->dir, "/tmp/fantasy-sqlite-park-XXXXXX");
-    if (!mkdtemp(w->dir)) {
+    if (sqfx_make(&w->d, "park", "park.db") != 0) {
         free(w);
         return -1;
     }
-    (void)snprintf(w->path, sizeof w->path, "%s/park.db", w->dir);
     *state = w;
     return 0;
 }
@@ -51,13 +49,7 @@ static int teardown(void **state) {
     if (w->park) {
         fantasy_park_close(w->park);
     }
-    static const char *const suffixes[] = { "", "-wal", "-shm" };
-    for (size_t i = 0; i < 3; i++) {
-        char p[160];
-        (void)snprintf(p, sizeof p, "%s%s", w->path, suffixes[i]);
-        (void)unlink(p);
-    }
-    (void)rmdir(w->dir);
+    (void)sqfx_remove(&w->d);
     free(w);
     return 0;
 }
@@ -86,7 +78,7 @@ static void expect_order(world *w, const char *status, int64_t qty) {
 
 /* The first life of the park: users, a product of 5 (limit 3), an order of 2. */
 static void first_life(world *w) {
-    w->park = open_on_file(w->path);
+    w->park = open_on_file(w->d.path);
     fx_user_with_role(w->park, "manager1", "MANAGER", &w->mgr);
     fx_user_with_role(w->park, "user1", "USER", &w->user);
     ox_simple(w->park, &w->mgr, 5, 3, w->pid, sizeof w->pid);
@@ -102,8 +94,8 @@ static void first_life(world *w) {
 static void test_park_survives_reopen(void **state) {
     world *w = *state;
     first_life(w);
-    assert_int_equal(access(w->path, F_OK), 0); /* the state is in the file */
-    w->park = open_on_file(w->path);
+    assert_int_equal(access(w->d.path, F_OK), 0); /* the state is in the file */
+    w->park = open_on_file(w->d.path);
     fx_login(w->park, "manager1", FX_PASSWORD, &w->mgr);
     fx_login(w->park, "user1", FX_PASSWORD, &w->user);
     expect_counts(w, 3, 2, 0);
@@ -132,7 +124,7 @@ static void test_park_survives_reopen(void **state) {
     assert_int_equal(ox_order(w->park, &w->user, w->pid, 1, "third", NULL), FANTASY_OK);
     expect_counts(w, 2, 1, 2);
     fantasy_park_close(w->park);
-    w->park = open_on_file(w->path);
+    w->park = open_on_file(w->d.path);
     fx_login(w->park, "user1", FX_PASSWORD, &w->user);
     expect_order(w, "PAID", 2);
     expect_counts(w, 2, 1, 2);

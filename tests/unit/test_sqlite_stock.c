@@ -18,12 +18,13 @@
 
 #include "fantasy/backends/sqlite.h"
 
+#include "unit/fixture_sqlite.h"
+
 #define THREADS 8
 #define ROUNDS  200
 
 typedef struct tmp {
-    char dir[64];
-    char path[128];
+    sqfx_dir d;
     fantasy_stock_store ss;
 } tmp;
 
@@ -32,13 +33,8 @@ static int setup(void **state) {
     if (!t) {
         return -1;
     }
-    (void)snprintf(t->dir, sizeof t->dir, "/tmp/fantasy-sqlite-stock-XXXXXX");
-    if (!mkdtemp(t->dir)) {
-        free(t);
-        return -1;
-    }
-    (void)snprintf(t->path, sizeof t->path, "%s/stock.db", t->dir);
-    if (fantasy_sqlite_stock_store_open(t->path, NULL, &t->ss) != FANTASY_OK) {
+    if (sqfx_make(&t->d, "stock", "stock.db") != 0 ||
+        fantasy_sqlite_stock_store_open(t->d.path, NULL, &t->ss) != FANTASY_OK) {
         free(t);
         return -1;
     }
@@ -49,13 +45,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     tmp *t = *state;
     t->ss.destroy(t->ss.self);
-    static const char *const suffixes[] = { "", "-wal", "-shm" };
-    for (size_t i = 0; i < 3; i++) {
-        char p[160];
-        (void)snprintf(p, sizeof p, "%s%s", t->path, suffixes[i]);
-        (void)unlink(p);
-    }
-    (void)rmdir(t->dir);
+    (void)sqfx_remove(&t->d);
     free(t);
     return 0;
 }
@@ -118,7 +108,7 @@ static void test_locked_out_past_timeout(void **state) {
     assert_int_equal(t->ss.set_stock(t->ss.self, "p", 10), FANTASY_OK);
     /* Another connection takes the write lock and keeps it. */
     sqlite3 *other = NULL;
-    assert_int_equal(sqlite3_open(t->path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_open(t->d.path, &other), SQLITE_OK);
     assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     fantasy_stock_counts n;
     assert_int_equal(t->ss.counts(t->ss.self, "p", &n), FANTASY_OK); /* WAL: reads go on */

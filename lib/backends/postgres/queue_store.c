@@ -103,67 +103,26 @@ static const fantasy__pg_store_kind store_kind = { "fantasy_postgres_queue_store
 typedef fantasy__pg_store store;
 
 static fantasy_status check_store(const store *s) {
-    if (!s || s->magic != STORE_LIVE) {
-        return fantasy__fail(FANTASY_EMISUSE, "%s: NULL or destroyed store", who);
-    }
-    return FANTASY_OK;
-}
-
-static int id_ok(const char *s) {
-    if (!s) {
-        return 0;
-    }
-    size_t n = strnlen(s, FANTASY_ID_MAX);
-    return n > 0 && n < FANTASY_ID_MAX;
+    return fantasy__pg_store_check(s, &store_kind);
 }
 
 static fantasy_status bad_id(const char *what, const char *id) {
-    return fantasy__fail(FANTASY_EINVAL, "%s: bad %s '%.80s'", who, what, id ? id : "(null)");
+    return fantasy__pg_bad_id(who, what, id);
 }
 
 static fantasy_status check_id(const store *s, const char *what, const char *id) {
-    fantasy_status st = check_store(s);
-    if (st == FANTASY_OK && !id_ok(id)) {
-        st = bad_id(what, id);
-    }
-    return st;
+    return fantasy__pg_store_check_id(s, &store_kind, what, id);
 }
 
 static int64_t clamp(size_t n) {
     return n > INT64_MAX ? INT64_MAX : (int64_t)n;
 }
 
-/* One statement, its result handed to `take`. */
-typedef struct one_ctx {
-    size_t stmt;
-    fantasy__pg_params p;
-    fantasy_status (*take)(PGresult *r, struct one_ctx *x);
-    void *out;
-    const fantasy_queue_join *join;
-    const char *id;
-    int64_t num, num2;
-} one_ctx;
-
-static fantasy_status one_work(fantasy__pg_conn *c, void *ctx) {
-    one_ctx *x = ctx;
-    PGresult *r = NULL;
-    fantasy_status st = fantasy__pg_exec(c, x->stmt, &x->p, &r);
-    if (st == FANTASY_OK) {
-        st = x->take(r, x);
-        PQclear(r);
-    }
-    return st;
-}
-
-static fantasy_status run(store *s, one_ctx *x) {
-    return fantasy__pg_run(s->pool, 0, one_work, x);
-}
-
 /* ---- enqueue ----------------------------------------------------------------------------- */
 
-static fantasy_status take_join(PGresult *r, one_ctx *x) {
+static fantasy_status take_join(PGresult *r, fantasy__pg_one *x) {
     int64_t code = fantasy__pg_int(r, 0, 0);
-    const fantasy_queue_join *j = x->join;
+    const fantasy_queue_join *j = x->arg;
     switch (code) {
     case JOIN_OK:
         x->num = fantasy__pg_int(r, 0, 1);
@@ -180,13 +139,13 @@ static fantasy_status take_join(PGresult *r, one_ctx *x) {
 }
 
 static fantasy_status check_join(const fantasy_queue_join *j) {
-    if (!id_ok(j->entry_id)) {
+    if (!fantasy__pg_id_ok(j->entry_id)) {
         return bad_id("entry id", j->entry_id);
     }
-    if (!id_ok(j->ride_id)) {
+    if (!fantasy__pg_id_ok(j->ride_id)) {
         return bad_id("ride id", j->ride_id);
     }
-    if (!id_ok(j->user_id)) {
+    if (!fantasy__pg_id_ok(j->user_id)) {
         return bad_id("user id", j->user_id);
     }
     if (j->party_size <= 0) {
@@ -210,14 +169,14 @@ static fantasy_status enqueue(void *self, const fantasy_queue_join *j, int64_t *
     if (st != FANTASY_OK) {
         return st;
     }
-    one_ctx x = { .stmt = ST_ENQUEUE, .take = take_join, .join = j };
+    fantasy__pg_one x = { .stmt = ST_ENQUEUE, .take = take_join, .arg = j };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, j->entry_id);
     fantasy__pg_param_str(&x.p, j->ride_id);
     fantasy__pg_param_str(&x.p, j->user_id);
     fantasy__pg_param_i64(&x.p, j->party_size);
     fantasy__pg_param_i64(&x.p, j->now_ms);
-    st = run(s, &x);
+    st = fantasy__pg_one_run(s, &x);
     if (st == FANTASY_OK) {
         *seq_out = x.num;
     }
@@ -226,7 +185,7 @@ static fantasy_status enqueue(void *self, const fantasy_queue_join *j, int64_t *
 
 /* ---- reads of one entry ------------------------------------------------------------------ */
 
-static fantasy_status take_entry(PGresult *r, one_ctx *x) {
+static fantasy_status take_entry(PGresult *r, fantasy__pg_one *x) {
     if (PQntuples(r) != 1) {
         return fantasy__fail(FANTASY_ENOTFOUND, "%s: no entry '%s'", who, x->id);
     }
@@ -254,19 +213,13 @@ static fantasy_status entry_get(void *self, const char *entry_id, fantasy_queue_
     if (st != FANTASY_OK) {
         return st;
     }
-    fantasy_queue_entry e;
-    memset(&e, 0, sizeof e);
-    one_ctx x = { .stmt = ST_ENTRY, .take = take_entry, .out = &e, .id = entry_id };
+    fantasy__pg_one x = { .stmt = ST_ENTRY, .take = take_entry, .out = out, .id = entry_id };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, entry_id);
-    st = run(s, &x);
-    if (st == FANTASY_OK) {
-        *out = e;
-    }
-    return st;
+    return fantasy__pg_one_read(s, &x, sizeof *out);
 }
 
-static fantasy_status take_position(PGresult *r, one_ctx *x) {
+static fantasy_status take_position(PGresult *r, fantasy__pg_one *x) {
     if (PQntuples(r) != 1) {
         return fantasy__fail(FANTASY_ENOTFOUND, "%s: no entry '%s'", who, x->id);
     }
@@ -290,10 +243,10 @@ static fantasy_status position(void *self, const char *entry_id, int64_t *pos,
     if (st != FANTASY_OK) {
         return st;
     }
-    one_ctx x = { .stmt = ST_POSITION, .take = take_position, .id = entry_id };
+    fantasy__pg_one x = { .stmt = ST_POSITION, .take = take_position, .id = entry_id };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, entry_id);
-    st = run(s, &x);
+    st = fantasy__pg_one_run(s, &x);
     if (st == FANTASY_OK) {
         *pos = x.num;
         *people_ahead = x.num2;
@@ -302,16 +255,6 @@ static fantasy_status position(void *self, const char *entry_id, int64_t *pos,
 }
 
 /* ---- call, finish ------------------------------------------------------------------------ */
-
-static fantasy_status take_ids(PGresult *r, one_ctx *x) {
-    for (int i = 0; i < PQntuples(r); i++) {
-        fantasy_status st = fantasy__pg_list_add(r, i, 0, fantasy__pg_int(r, i, 1), x->out);
-        if (st != FANTASY_OK) {
-            return st;
-        }
-    }
-    return FANTASY_OK;
-}
 
 static fantasy_status call(void *self, const char *ride_id, int64_t capacity, int64_t now_ms,
                            int64_t call_expires_at_ms, fantasy_list *out) {
@@ -327,16 +270,16 @@ static fantasy_status call(void *self, const char *ride_id, int64_t capacity, in
         return fantasy__fail(FANTASY_EINVAL, "%s: call '%s': capacity %" PRId64, who, ride_id,
                              capacity);
     }
-    one_ctx x = { .stmt = ST_CALL, .take = take_ids, .out = out };
+    fantasy__pg_one x = { .stmt = ST_CALL, .take = fantasy__pg_take_list, .out = out };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, ride_id);
     fantasy__pg_param_i64(&x.p, capacity);
     fantasy__pg_param_i64(&x.p, now_ms);
     fantasy__pg_param_i64(&x.p, call_expires_at_ms);
-    return run(s, &x);
+    return fantasy__pg_one_run(s, &x);
 }
 
-static fantasy_status take_finish(PGresult *r, one_ctx *x) {
+static fantasy_status take_finish(PGresult *r, fantasy__pg_one *x) {
     int64_t code = fantasy__pg_int(r, 0, 0);
     int64_t cur = fantasy__pg_int(r, 0, 1);
     switch (code) {
@@ -369,13 +312,15 @@ static fantasy_status finish(void *self, const char *entry_id, unsigned from_mas
     if (from_mask & ~(unsigned)ACTIVE) {
         return fantasy__fail(FANTASY_EINVAL, "%s: finish from mask %#x", who, from_mask);
     }
-    one_ctx x = { .stmt = ST_FINISH, .take = take_finish, .id = entry_id, .num = (int64_t)to };
+    fantasy__pg_one x = {
+        .stmt = ST_FINISH, .take = take_finish, .id = entry_id, .num = (int64_t)to
+    };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, entry_id);
     fantasy__pg_param_i64(&x.p, (int64_t)from_mask);
     fantasy__pg_param_i64(&x.p, (int64_t)to);
     fantasy__pg_param_i64(&x.p, now_ms);
-    return run(s, &x);
+    return fantasy__pg_one_run(s, &x);
 }
 
 /* ---- lists and counts -------------------------------------------------------------------- */
@@ -390,13 +335,13 @@ static fantasy_status list(void *self, const char *ride_id, unsigned mask, int64
     if (st != FANTASY_OK || mask == 0 || limit == 0) {
         return st;
     }
-    one_ctx x = { .stmt = ST_LIST, .take = take_ids, .out = out };
+    fantasy__pg_one x = { .stmt = ST_LIST, .take = fantasy__pg_take_list, .out = out };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, ride_id);
     fantasy__pg_param_i64(&x.p, after_seq);
     fantasy__pg_param_i64(&x.p, (int64_t)mask);
     fantasy__pg_param_i64(&x.p, clamp(limit));
-    return run(s, &x);
+    return fantasy__pg_one_run(s, &x);
 }
 
 static fantasy_status due_calls(void *self, int64_t now_ms, size_t max, fantasy_list *out) {
@@ -411,14 +356,14 @@ static fantasy_status due_calls(void *self, int64_t now_ms, size_t max, fantasy_
     if (max == 0) {
         return FANTASY_OK;
     }
-    one_ctx x = { .stmt = ST_DUE, .take = take_ids, .out = out };
+    fantasy__pg_one x = { .stmt = ST_DUE, .take = fantasy__pg_take_list, .out = out };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_i64(&x.p, now_ms);
     fantasy__pg_param_i64(&x.p, clamp(max));
-    return run(s, &x);
+    return fantasy__pg_one_run(s, &x);
 }
 
-static fantasy_status take_counts(PGresult *r, one_ctx *x) {
+static fantasy_status take_counts(PGresult *r, fantasy__pg_one *x) {
     fantasy_queue_counts *c = x->out;
     c->waiting = fantasy__pg_int(r, 0, 0);
     c->called = fantasy__pg_int(r, 0, 1);
@@ -436,16 +381,10 @@ static fantasy_status counts(void *self, const char *ride_id, fantasy_queue_coun
     if (st != FANTASY_OK) {
         return st;
     }
-    fantasy_queue_counts c;
-    memset(&c, 0, sizeof c);
-    one_ctx x = { .stmt = ST_COUNTS, .take = take_counts, .out = &c };
+    fantasy__pg_one x = { .stmt = ST_COUNTS, .take = take_counts, .out = out };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, ride_id);
-    st = run(s, &x);
-    if (st == FANTASY_OK) {
-        *out = c;
-    }
-    return st;
+    return fantasy__pg_one_read(s, &x, sizeof *out);
 }
 
 /* ---- open and destroy -------------------------------------------------------------------- */

@@ -105,57 +105,21 @@ static const fantasy__pg_store_kind store_kind = { "fantasy_postgres_stock_store
 typedef fantasy__pg_store store;
 
 static fantasy_status check_store(const store *s) {
-    if (!s || s->magic != STORE_LIVE) {
-        return fantasy__fail(FANTASY_EMISUSE, "%s: NULL or destroyed store", who);
-    }
-    return FANTASY_OK;
-}
-
-static int id_ok(const char *s) {
-    if (!s) {
-        return 0;
-    }
-    size_t n = strnlen(s, FANTASY_ID_MAX);
-    return n > 0 && n < FANTASY_ID_MAX;
+    return fantasy__pg_store_check(s, &store_kind);
 }
 
 static fantasy_status bad_id(const char *what, const char *id) {
-    return fantasy__fail(FANTASY_EINVAL, "%s: bad %s '%.80s'", who, what, id ? id : "(null)");
+    return fantasy__pg_bad_id(who, what, id);
 }
 
 /* Store check plus one id. */
 static fantasy_status check_id(const store *s, const char *what, const char *id) {
-    fantasy_status st = check_store(s);
-    if (st == FANTASY_OK && !id_ok(id)) {
-        st = bad_id(what, id);
-    }
-    return st;
-}
-
-/* One statement with up to three parameters, its result handed to `take`. */
-typedef struct one_ctx {
-    size_t stmt;
-    fantasy__pg_params p;
-    fantasy_status (*take)(PGresult *r, struct one_ctx *x);
-    void *out;
-    const char *id;
-    int64_t num;
-} one_ctx;
-
-static fantasy_status one_work(fantasy__pg_conn *c, void *ctx) {
-    one_ctx *x = ctx;
-    PGresult *r = NULL;
-    fantasy_status st = fantasy__pg_exec(c, x->stmt, &x->p, &r);
-    if (st == FANTASY_OK) {
-        st = x->take(r, x);
-        PQclear(r);
-    }
-    return st;
+    return fantasy__pg_store_check_id(s, &store_kind, what, id);
 }
 
 /* ---- set_stock --------------------------------------------------------------------------- */
 
-static fantasy_status take_set(PGresult *r, one_ctx *x) {
+static fantasy_status take_set(PGresult *r, fantasy__pg_one *x) {
     if (PQntuples(r) == 1) {
         return FANTASY_OK;
     }
@@ -173,11 +137,11 @@ static fantasy_status set_stock(void *self, const char *product_id, int64_t stoc
         return fantasy__fail(FANTASY_EINVAL, "%s: stock %" PRId64 " of '%s' below -1", who, stock,
                              product_id);
     }
-    one_ctx x = { .stmt = ST_SET, .take = take_set, .id = product_id, .num = stock };
+    fantasy__pg_one x = { .stmt = ST_SET, .take = take_set, .id = product_id, .num = stock };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, product_id);
     fantasy__pg_param_i64(&x.p, stock);
-    return fantasy__pg_run(s->pool, 0, one_work, &x);
+    return fantasy__pg_one_run(s, &x);
 }
 
 /* ---- reserve ----------------------------------------------------------------------------- */
@@ -186,13 +150,13 @@ static fantasy_status check_hold(const fantasy_hold *h) {
     if (!h) {
         return fantasy__fail(FANTASY_EMISUSE, "%s: NULL hold", who);
     }
-    if (!id_ok(h->hold_id)) {
+    if (!fantasy__pg_id_ok(h->hold_id)) {
         return bad_id("hold id", h->hold_id);
     }
-    if (!id_ok(h->product_id)) {
+    if (!fantasy__pg_id_ok(h->product_id)) {
         return bad_id("product id", h->product_id);
     }
-    if (!id_ok(h->user_id)) {
+    if (!fantasy__pg_id_ok(h->user_id)) {
         return bad_id("user id", h->user_id);
     }
     if (h->qty <= 0 || h->per_user_limit < 0) {
@@ -313,12 +277,12 @@ static fantasy_status reserve_many(void *self, const fantasy_hold *holds, size_t
 
 /* ---- moves of a known hold --------------------------------------------------------------- */
 
-static fantasy_status take_extend(PGresult *r, one_ctx *x) {
+static fantasy_status take_extend(PGresult *r, fantasy__pg_one *x) {
     x->num = PQntuples(r);
     return FANTASY_OK;
 }
 
-static fantasy_status take_state(PGresult *r, one_ctx *x) {
+static fantasy_status take_state(PGresult *r, fantasy__pg_one *x) {
     x->num = PQntuples(r) == 1 ? fantasy__pg_int(r, 0, 0) : -1;
     return FANTASY_OK;
 }
@@ -329,18 +293,18 @@ static fantasy_status extend(void *self, const char *hold_id, int64_t expires_at
     if (st != FANTASY_OK) {
         return st;
     }
-    one_ctx x = { .stmt = ST_EXTEND, .take = take_extend };
+    fantasy__pg_one x = { .stmt = ST_EXTEND, .take = take_extend };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, hold_id);
     fantasy__pg_param_i64(&x.p, expires_at_ms);
-    st = fantasy__pg_run(s->pool, 0, one_work, &x);
+    st = fantasy__pg_one_run(s, &x);
     if (st != FANTASY_OK || x.num == 1) {
         return st;
     }
-    one_ctx y = { .stmt = ST_STATE, .take = take_state };
+    fantasy__pg_one y = { .stmt = ST_STATE, .take = take_state };
     fantasy__pg_params_init(&y.p);
     fantasy__pg_param_str(&y.p, hold_id);
-    st = fantasy__pg_run(s->pool, 0, one_work, &y);
+    st = fantasy__pg_one_run(s, &y);
     if (st != FANTASY_OK) {
         return st;
     }
@@ -355,7 +319,7 @@ static const char *move_name(int64_t kind) {
     return kind == MOVE_CONFIRM ? "confirm" : kind == MOVE_RELEASE ? "release" : "give back";
 }
 
-static fantasy_status take_move(PGresult *r, one_ctx *x) {
+static fantasy_status take_move(PGresult *r, fantasy__pg_one *x) {
     int64_t code = fantasy__pg_int(r, 0, 0);
     int64_t cur = fantasy__pg_int(r, 0, 1);
     switch (code) {
@@ -381,12 +345,12 @@ static fantasy_status move(void *self, const char *hold_id, int64_t kind, int64_
     if (st != FANTASY_OK) {
         return st;
     }
-    one_ctx x = { .stmt = ST_MOVE, .take = take_move, .id = hold_id, .num = kind };
+    fantasy__pg_one x = { .stmt = ST_MOVE, .take = take_move, .id = hold_id, .num = kind };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, hold_id);
     fantasy__pg_param_i64(&x.p, kind);
     fantasy__pg_param_i64(&x.p, now_ms);
-    return fantasy__pg_run(s->pool, 0, one_work, &x);
+    return fantasy__pg_one_run(s, &x);
 }
 
 static fantasy_status confirm(void *self, const char *hold_id, int64_t now_ms) {
@@ -403,16 +367,6 @@ static fantasy_status give_back(void *self, const char *hold_id) {
 
 /* ---- expiry sweep ------------------------------------------------------------------------ */
 
-static fantasy_status take_expired(PGresult *r, one_ctx *x) {
-    for (int i = 0; i < PQntuples(r); i++) {
-        fantasy_status st = fantasy__pg_list_add(r, i, 0, fantasy__pg_int(r, i, 1), x->out);
-        if (st != FANTASY_OK) {
-            return st;
-        }
-    }
-    return FANTASY_OK;
-}
-
 static fantasy_status expire(void *self, int64_t now_ms, size_t max, fantasy_list *out) {
     store *s = self;
     fantasy_status st = check_store(s);
@@ -427,11 +381,11 @@ static fantasy_status expire(void *self, int64_t now_ms, size_t max, fantasy_lis
     }
     /* Ids are listed only from a sweep that committed (the statement's result comes after
      * its commit), so `out` names exactly the holds expired. */
-    one_ctx x = { .stmt = ST_EXPIRE, .take = take_expired, .out = out };
+    fantasy__pg_one x = { .stmt = ST_EXPIRE, .take = fantasy__pg_take_list, .out = out };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_i64(&x.p, now_ms);
     fantasy__pg_param_i64(&x.p, max > INT64_MAX ? INT64_MAX : (int64_t)max);
-    return fantasy__pg_run(s->pool, 0, one_work, &x);
+    return fantasy__pg_one_run(s, &x);
 }
 
 /* ---- reads ------------------------------------------------------------------------------- */
@@ -443,7 +397,7 @@ static void counts_from(const PGresult *r, int row, int col, fantasy_stock_count
     c->available = c->stock >= 0 ? c->stock - c->held - c->sold : FANTASY_STOCK_UNLIMITED;
 }
 
-static fantasy_status take_counts(PGresult *r, one_ctx *x) {
+static fantasy_status take_counts(PGresult *r, fantasy__pg_one *x) {
     if (PQntuples(r) != 1) {
         return fantasy__fail(FANTASY_ENOTFOUND, "%s: no product '%s'", who, x->id);
     }
@@ -461,15 +415,10 @@ static fantasy_status counts(void *self, const char *product_id, fantasy_stock_c
     if (st != FANTASY_OK) {
         return st;
     }
-    fantasy_stock_counts c;
-    one_ctx x = { .stmt = ST_COUNTS, .take = take_counts, .out = &c, .id = product_id };
+    fantasy__pg_one x = { .stmt = ST_COUNTS, .take = take_counts, .out = out, .id = product_id };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, product_id);
-    st = fantasy__pg_run(s->pool, 0, one_work, &x);
-    if (st == FANTASY_OK) {
-        *out = c;
-    }
-    return st;
+    return fantasy__pg_one_read(s, &x, sizeof *out);
 }
 
 typedef struct many_ctx {
@@ -478,7 +427,7 @@ typedef struct many_ctx {
     fantasy_stock_counts *out;
 } many_ctx;
 
-static fantasy_status take_many(PGresult *r, one_ctx *x) {
+static fantasy_status take_many(PGresult *r, fantasy__pg_one *x) {
     const many_ctx *m = x->out;
     if ((size_t)PQntuples(r) != m->n) {
         return fantasy__fail(FANTASY_EBACKEND, "%s: counts_many: %d rows for %zu ids", who,
@@ -527,7 +476,7 @@ static fantasy_status counts_many(void *self, const char *const *product_ids, si
     }
     memset(out, 0, n * sizeof *out);
     for (size_t i = 0; i < n; i++) {
-        if (!id_ok(product_ids[i])) {
+        if (!fantasy__pg_id_ok(product_ids[i])) {
             return bad_id("product id", product_ids[i]);
         }
     }
@@ -536,10 +485,10 @@ static fantasy_status counts_many(void *self, const char *const *product_ids, si
         return fantasy__oom();
     }
     many_ctx m = { .ids = product_ids, .n = n, .out = out };
-    one_ctx x = { .stmt = ST_COUNTS_MANY, .take = take_many, .out = &m };
+    fantasy__pg_one x = { .stmt = ST_COUNTS_MANY, .take = take_many, .out = &m };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, list);
-    st = fantasy__pg_run(s->pool, 0, one_work, &x);
+    st = fantasy__pg_one_run(s, &x);
     fantasy__free(&s->a, list);
     if (st != FANTASY_OK) {
         memset(out, 0, n * sizeof *out);
@@ -547,7 +496,7 @@ static fantasy_status counts_many(void *self, const char *const *product_ids, si
     return st;
 }
 
-static fantasy_status take_used(PGresult *r, one_ctx *x) {
+static fantasy_status take_used(PGresult *r, fantasy__pg_one *x) {
     if (!fantasy__pg_int(r, 0, 0)) {
         return fantasy__fail(FANTASY_ENOTFOUND, "%s: no product '%s'", who, x->id);
     }
@@ -562,25 +511,20 @@ static fantasy_status used(void *self, const char *product_id, const char *user_
     }
     *out = 0;
     fantasy_status st = check_id(s, "product id", product_id);
-    if (st == FANTASY_OK && !id_ok(user_id)) {
+    if (st == FANTASY_OK && !fantasy__pg_id_ok(user_id)) {
         st = bad_id("user id", user_id);
     }
     if (st != FANTASY_OK) {
         return st;
     }
-    int64_t n = 0;
-    one_ctx x = { .stmt = ST_USED, .take = take_used, .out = &n, .id = product_id };
+    fantasy__pg_one x = { .stmt = ST_USED, .take = take_used, .out = out, .id = product_id };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, product_id);
     fantasy__pg_param_str(&x.p, user_id);
-    st = fantasy__pg_run(s->pool, 0, one_work, &x);
-    if (st == FANTASY_OK) {
-        *out = n;
-    }
-    return st;
+    return fantasy__pg_one_read(s, &x, sizeof *out);
 }
 
-static fantasy_status take_hold(PGresult *r, one_ctx *x) {
+static fantasy_status take_hold(PGresult *r, fantasy__pg_one *x) {
     if (PQntuples(r) != 1) {
         return fantasy__fail(FANTASY_ENOTFOUND, "%s: no hold '%s'", who, x->id);
     }
@@ -603,16 +547,10 @@ static fantasy_status hold_info(void *self, const char *hold_id, fantasy_hold_in
     if (st != FANTASY_OK) {
         return st;
     }
-    fantasy_hold_info h;
-    memset(&h, 0, sizeof h);
-    one_ctx x = { .stmt = ST_HOLD, .take = take_hold, .out = &h, .id = hold_id };
+    fantasy__pg_one x = { .stmt = ST_HOLD, .take = take_hold, .out = out, .id = hold_id };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, hold_id);
-    st = fantasy__pg_run(s->pool, 0, one_work, &x);
-    if (st == FANTASY_OK) {
-        *out = h;
-    }
-    return st;
+    return fantasy__pg_one_read(s, &x, sizeof *out);
 }
 
 /* ---- open and destroy -------------------------------------------------------------------- */

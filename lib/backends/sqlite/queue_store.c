@@ -15,11 +15,10 @@
 #include "fantasy/backends/sqlite.h"
 
 #include "backends/sqlite/db.h"
-#include "core/alloc.h"
+#include "backends/sqlite/store.h"
 #include "core/error.h"
 
 #define STORE_LIVE 0x71716c73u /* "sqlq" */
-#define STORE_DEAD 0xdeadbeefu
 #define ACTIVE     (FANTASY_ENTRY_WAITING | FANTASY_ENTRY_CALLED)
 
 enum {
@@ -73,35 +72,30 @@ static const char *const queue_sql[Q_N] = {
     [Q_FEN_NEW] = "INSERT INTO queue_fenwick(ride, idx, cnt, people) VALUES(?1, ?2, ?3, ?4)",
 };
 
-typedef struct store {
-    unsigned magic;
-    fantasy_allocator a;
-    fantasy__sqlite_db *db;
-} store;
+static const fantasy__sqlite_store_kind store_kind = {
+    .open_fn = "fantasy_sqlite_queue_store_open",
+    .who = "sqlite queue store",
+    .magic = STORE_LIVE,
+    .sql = queue_sql,
+    .n_sql = Q_N,
+    .size = sizeof(fantasy__sqlite_store),
+};
+
+typedef fantasy__sqlite_store store;
 
 static fantasy_status check_store(const store *s, const char *fn) {
-    if (!s || s->magic != STORE_LIVE) {
-        return fantasy__fail(FANTASY_EMISUSE, "sqlite queue store %s: NULL or destroyed store", fn);
-    }
-    return FANTASY_OK;
+    return fantasy__sqlite_store_check(s, &store_kind, fn);
 }
 
 static fantasy_status bad_id(const char *what, const char *id) {
-    return fantasy__fail(FANTASY_EINVAL, "sqlite queue store: bad %s '%.80s'", what,
-                         id ? id : "(null)");
-}
-
-static fantasy_status stmt1(fantasy__sqlite_conn *c, size_t i, const char *text, const char *op,
-                            sqlite3_stmt **out) {
-    fantasy_status st = fantasy__sqlite_stmt(c, i, op, out);
-    return st ? st : fantasy__sqlite_bind_text(c, *out, 1, text, op);
+    return fantasy__sqlite_bad_id(store_kind.who, what, id);
 }
 
 /* Bind ?2.. as integers and run a statement that returns no rows. */
 static fantasy_status exec_ints(fantasy__sqlite_conn *c, size_t i, const char *key,
                                 const int64_t *v, int n, const char *op) {
     sqlite3_stmt *s = NULL;
-    fantasy_status st = stmt1(c, i, key, op, &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, i, key, op, &s);
     for (int k = 0; k < n && st == FANTASY_OK; k++) {
         st = fantasy__sqlite_bind_int(c, s, k + 2, v[k], op);
     }
@@ -121,7 +115,7 @@ static fantasy_status read_entry(fantasy__sqlite_conn *c, const char *id, const 
     sqlite3_stmt *s = NULL;
     int row = 0;
     memset(out, 0, sizeof *out);
-    fantasy_status st = stmt1(c, Q_ENTRY, id, op, &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, Q_ENTRY, id, op, &s);
     st = st ? st : fantasy__sqlite_step(c, s, op, &row);
     if (st != FANTASY_OK) {
         return st;
@@ -161,7 +155,7 @@ static fantasy_status fen_prefix(fantasy__sqlite_conn *c, const char *ride, int6
     for (int64_t j = i; j > 0 && st == FANTASY_OK; j -= lowbit(j)) {
         sqlite3_stmt *s = NULL;
         int row = 0;
-        st = stmt1(c, Q_FEN_GET, ride, "rank", &s);
+        st = fantasy__sqlite_stmt_key(c, Q_FEN_GET, ride, "rank", &s);
         st = st ? st : fantasy__sqlite_bind_int(c, s, 2, j, "rank");
         st = st ? st : fantasy__sqlite_step(c, s, "rank: read node", &row);
         if (st == FANTASY_OK && row) {
@@ -199,7 +193,7 @@ static fantasy_status fen_append(fantasy__sqlite_conn *c, const char *ride, int6
 static fantasy_status last_seq(fantasy__sqlite_conn *c, const char *ride, int64_t *out) {
     sqlite3_stmt *s = NULL;
     int row = 0;
-    fantasy_status st = stmt1(c, Q_LAST_SEQ, ride, "last seq", &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, Q_LAST_SEQ, ride, "last seq", &s);
     st = st ? st : fantasy__sqlite_step(c, s, "last seq", &row);
     *out = st == FANTASY_OK && row ? sqlite3_column_int64(s, 0) : 0;
     return st;
@@ -239,7 +233,7 @@ static fantasy_status replay(const fantasy_queue_entry *old, const fantasy_queue
 static fantasy_status check_not_queued(fantasy__sqlite_conn *c, const fantasy_queue_join *j) {
     sqlite3_stmt *s = NULL;
     int row = 0;
-    fantasy_status st = stmt1(c, Q_ACTIVE, j->ride_id, "enqueue", &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, Q_ACTIVE, j->ride_id, "enqueue", &s);
     st = st ? st : fantasy__sqlite_bind_text(c, s, 2, j->user_id, "enqueue");
     st = st ? st : fantasy__sqlite_step(c, s, "enqueue: find active entry", &row);
     if (st == FANTASY_OK && row) {
@@ -253,7 +247,7 @@ static fantasy_status check_not_queued(fantasy__sqlite_conn *c, const fantasy_qu
 static fantasy_status next_seq(fantasy__sqlite_conn *c, const fantasy_queue_join *j, int64_t *seq) {
     sqlite3_stmt *s = NULL;
     int row = 0;
-    fantasy_status st = stmt1(c, Q_JOIN_RIDE, j->ride_id, "enqueue", &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, Q_JOIN_RIDE, j->ride_id, "enqueue", &s);
     st = st ? st : fantasy__sqlite_bind_int(c, s, 2, j->party_size, "enqueue");
     st = st ? st : fantasy__sqlite_step(c, s, "enqueue: next seq", &row);
     if (st == FANTASY_OK && !row) {
@@ -266,7 +260,7 @@ static fantasy_status next_seq(fantasy__sqlite_conn *c, const fantasy_queue_join
 
 static fantasy_status add_entry(fantasy__sqlite_conn *c, const fantasy_queue_join *j, int64_t seq) {
     sqlite3_stmt *s = NULL;
-    fantasy_status st = stmt1(c, Q_ADD, j->entry_id, "enqueue", &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, Q_ADD, j->entry_id, "enqueue", &s);
     st = st ? st : fantasy__sqlite_bind_text(c, s, 2, j->ride_id, "enqueue");
     st = st ? st : fantasy__sqlite_bind_text(c, s, 3, j->user_id, "enqueue");
     st = st ? st : fantasy__sqlite_bind_int(c, s, 4, j->party_size, "enqueue");
@@ -402,7 +396,7 @@ static fantasy_status call_pick(fantasy__sqlite_conn *c, const char *ride, int64
     int row = 1;
     int64_t left = capacity;
     *people = 0;
-    fantasy_status st = stmt1(c, Q_WAITING, ride, "call", &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, Q_WAITING, ride, "call", &s);
     st = st ? st : fantasy__sqlite_bind_int(c, s, 2, capacity, "call"); /* parties are ≥ 1 */
     while (st == FANTASY_OK) {
         st = fantasy__sqlite_step(c, s, "call: waiting entries", &row);
@@ -424,7 +418,7 @@ static fantasy_status mark_called(fantasy__sqlite_conn *c, const char *ride, con
                                   const int64_t *times, int64_t last) {
     sqlite3_stmt *s = NULL;
     int row = 0;
-    fantasy_status st = stmt1(c, Q_CALL, id, "call", &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, Q_CALL, id, "call", &s);
     st = st ? st : fantasy__sqlite_bind_int(c, s, 2, times[0], "call");
     st = st ? st : fantasy__sqlite_bind_int(c, s, 3, times[1], "call");
     st = st ? st : fantasy__sqlite_step(c, s, "call: mark called", &row);
@@ -539,21 +533,6 @@ static fantasy_status finish(void *self, const char *entry_id, unsigned from_mas
 
 /* ---- lists and counts -------------------------------------------------------------------- */
 
-static fantasy_status collect(fantasy__sqlite_conn *c, sqlite3_stmt *s, const char *op,
-                              fantasy_list *out) {
-    int row = 1;
-    fantasy_status st = FANTASY_OK;
-    while (st == FANTASY_OK) {
-        st = fantasy__sqlite_step(c, s, op, &row);
-        if (st != FANTASY_OK || !row) {
-            break;
-        }
-        st = fantasy_list_add(out, (const char *)sqlite3_column_text(s, 0),
-                              sqlite3_column_int64(s, 1));
-    }
-    return st;
-}
-
 static int single_bit(unsigned mask) {
     return mask != 0 && (mask & (mask - 1)) == 0;
 }
@@ -563,11 +542,12 @@ static fantasy_status list_in(fantasy__sqlite_conn *c, const char *ride, unsigne
                               int64_t after_seq, size_t limit, fantasy_list *out) {
     sqlite3_stmt *s = NULL;
     int64_t lim = limit > INT64_MAX ? INT64_MAX : (int64_t)limit;
-    fantasy_status st = stmt1(c, single_bit(mask) ? Q_LIST_ONE : Q_LIST_MASK, ride, "list", &s);
+    fantasy_status st =
+        fantasy__sqlite_stmt_key(c, single_bit(mask) ? Q_LIST_ONE : Q_LIST_MASK, ride, "list", &s);
     st = st ? st : fantasy__sqlite_bind_int(c, s, 2, (int64_t)mask, "list");
     st = st ? st : fantasy__sqlite_bind_int(c, s, 3, after_seq < 0 ? 0 : after_seq, "list");
     st = st ? st : fantasy__sqlite_bind_int(c, s, 4, lim, "list");
-    return st ? st : collect(c, s, "list", out);
+    return st ? st : fantasy__sqlite_collect(c, s, "list", out);
 }
 
 static fantasy_status list(void *self, const char *ride_id, unsigned mask, int64_t after_seq,
@@ -600,7 +580,7 @@ static fantasy_status due_in(fantasy__sqlite_conn *c, int64_t now_ms, size_t max
     fantasy_status st = fantasy__sqlite_stmt(c, Q_DUE, "due_calls", &s);
     st = st ? st : fantasy__sqlite_bind_int(c, s, 1, now_ms, "due_calls");
     st = st ? st : fantasy__sqlite_bind_int(c, s, 2, lim, "due_calls");
-    return st ? st : collect(c, s, "due_calls", out);
+    return st ? st : fantasy__sqlite_collect(c, s, "due_calls", out);
 }
 
 static fantasy_status due_calls(void *self, int64_t now_ms, size_t max, fantasy_list *out) {
@@ -626,7 +606,7 @@ static fantasy_status counts_in(fantasy__sqlite_conn *c, const char *ride,
                                 fantasy_queue_counts *out) {
     sqlite3_stmt *s = NULL;
     int row = 0;
-    fantasy_status st = stmt1(c, Q_COUNTS, ride, "counts", &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, Q_COUNTS, ride, "counts", &s);
     st = st ? st : fantasy__sqlite_step(c, s, "counts", &row);
     if (st == FANTASY_OK && row) {
         out->waiting = sqlite3_column_int64(s, 0);
@@ -659,39 +639,17 @@ static fantasy_status counts(void *self, const char *ride_id, fantasy_queue_coun
 /* ---- open and destroy -------------------------------------------------------------------- */
 
 static void destroy(void *self) {
-    store *s = self;
-    if (check_store(s, "destroy") != FANTASY_OK) {
-        return;
-    }
-    fantasy__sqlite_db_close(s->db);
-    s->magic = STORE_DEAD;
-    fantasy_allocator a = s->a;
-    fantasy__free(&a, s);
+    fantasy__sqlite_store_destroy(self, &store_kind);
 }
 
 FANTASY_API fantasy_status fantasy_sqlite_queue_store_open(const char *path,
                                                            const fantasy_allocator *alloc,
                                                            fantasy_queue_store *out) {
-    if (!out) {
-        return fantasy__fail(FANTASY_EMISUSE, "fantasy_sqlite_queue_store_open: NULL out");
-    }
-    memset(out, 0, sizeof *out);
-    fantasy_allocator a;
-    fantasy_status st = fantasy__allocator_normalize(alloc, &a);
+    store *s = NULL;
+    fantasy_status st = fantasy__sqlite_store_open(&store_kind, path, alloc, out, sizeof *out, &s);
     if (st != FANTASY_OK) {
         return st;
     }
-    store *s = fantasy__calloc(&a, 1, sizeof *s);
-    if (!s) {
-        return fantasy__oom();
-    }
-    s->a = a;
-    st = fantasy__sqlite_db_open(path, &a, queue_sql, Q_N, "sqlite queue store", &s->db);
-    if (st != FANTASY_OK) {
-        fantasy__free(&a, s);
-        return st;
-    }
-    s->magic = STORE_LIVE;
     out->version = FANTASY_QUEUE_STORE_VERSION;
     out->self = s;
     out->enqueue = enqueue;

@@ -11,6 +11,7 @@
 #include "fantasy/backends/sqlite.h"
 
 #include "backends/sqlite/db.h"
+#include "backends/sqlite/store.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/record_check.h"
@@ -18,7 +19,6 @@
 #define NAME_MAX_LEN FANTASY__REC_NAME_MAX
 #define KEY_MAX_LEN  FANTASY__REC_KEY_MAX
 #define STORE_LIVE   0x72716c73u /* "rqls" */
-#define STORE_DEAD   0xdeadbeefu
 #define SMALL_BATCH  16
 
 enum {
@@ -63,18 +63,19 @@ static const char *const record_sql[R_N] = {
     [R_COUNT] = "SELECT COUNT(*) FROM doc_keys WHERE coll = ?1 AND key = ?2",
 };
 
-typedef struct store {
-    unsigned magic;
-    fantasy_allocator a;
-    fantasy__sqlite_db *db;
-} store;
+static const fantasy__sqlite_store_kind store_kind = {
+    .open_fn = "fantasy_sqlite_record_store_open",
+    .who = "sqlite record store",
+    .magic = STORE_LIVE,
+    .sql = record_sql,
+    .n_sql = R_N,
+    .size = sizeof(fantasy__sqlite_store),
+};
+
+typedef fantasy__sqlite_store store;
 
 static fantasy_status check_store(const store *s, const char *fn) {
-    if (!s || s->magic != STORE_LIVE) {
-        return fantasy__fail(FANTASY_EMISUSE, "sqlite record store %s: NULL or destroyed store",
-                             fn);
-    }
-    return FANTASY_OK;
+    return fantasy__sqlite_store_check(s, &store_kind, fn);
 }
 
 /* ---- one op of a batch (inside the write transaction) ------------------------------------ */
@@ -82,8 +83,7 @@ static fantasy_status check_store(const store *s, const char *fn) {
 /* A statement bound to (collection, id) as ?1, ?2. */
 static fantasy_status doc_stmt(fantasy__sqlite_conn *c, size_t which, const fantasy_record_op *op,
                                sqlite3_stmt **out) {
-    fantasy_status st = fantasy__sqlite_stmt(c, which, "record apply", out);
-    st = st ? st : fantasy__sqlite_bind_text(c, *out, 1, op->collection, "record apply");
+    fantasy_status st = fantasy__sqlite_stmt_key(c, which, op->collection, "record apply", out);
     return st ? st : fantasy__sqlite_bind_text(c, *out, 2, op->id, "record apply");
 }
 
@@ -123,8 +123,8 @@ static fantasy_status check_unique(fantasy__sqlite_conn *c, const fantasy_record
                                    const fantasy_index_key *k) {
     sqlite3_stmt *s = NULL;
     int row = 0;
-    fantasy_status st = fantasy__sqlite_stmt(c, R_KEY_HOLDER, "record apply", &s);
-    st = st ? st : fantasy__sqlite_bind_text(c, s, 1, op->collection, "record apply");
+    fantasy_status st =
+        fantasy__sqlite_stmt_key(c, R_KEY_HOLDER, op->collection, "record apply", &s);
     st = st ? st : fantasy__sqlite_bind_text(c, s, 2, k->key, "record apply");
     st = st ? st : fantasy__sqlite_bind_text(c, s, 3, op->id, "record apply");
     st = st ? st : fantasy__sqlite_step(c, s, "record apply: check unique key", &row);
@@ -192,8 +192,7 @@ static fantasy_status add_keys(fantasy__sqlite_conn *c, const fantasy_record_op 
     fantasy_status st = FANTASY_OK;
     for (size_t k = 0; k < op->n_keys && st == FANTASY_OK; k++) {
         sqlite3_stmt *s = NULL;
-        st = fantasy__sqlite_stmt(c, R_KEY_ADD, "record apply", &s);
-        st = st ? st : fantasy__sqlite_bind_text(c, s, 1, op->collection, "record apply");
+        st = fantasy__sqlite_stmt_key(c, R_KEY_ADD, op->collection, "record apply", &s);
         st = st ? st : fantasy__sqlite_bind_text(c, s, 2, op->keys[k].key, "record apply");
         st = st ? st : fantasy__sqlite_bind_text(c, s, 3, op->id, "record apply");
         st = st ? st : fantasy__sqlite_exec_stmt(c, s, "record apply: add key");
@@ -301,8 +300,7 @@ static fantasy_status get_row(fantasy__sqlite_conn *c, const char *collection, c
                               fantasy_buf *out, int64_t *version) {
     sqlite3_stmt *s = NULL;
     int row = 0;
-    fantasy_status st = fantasy__sqlite_stmt(c, R_GET, "record get", &s);
-    st = st ? st : fantasy__sqlite_bind_text(c, s, 1, collection, "record get");
+    fantasy_status st = fantasy__sqlite_stmt_key(c, R_GET, collection, "record get", &s);
     st = st ? st : fantasy__sqlite_bind_text(c, s, 2, id, "record get");
     st = st ? st : fantasy__sqlite_step(c, s, "record get", &row);
     if (st != FANTASY_OK) {
@@ -339,32 +337,15 @@ static fantasy_status rec_get(void *self, const char *collection, const char *id
     return st;
 }
 
-/* Append every row of `s` (text, integer) to `out`. */
-static fantasy_status collect(fantasy__sqlite_conn *c, sqlite3_stmt *s, const char *op,
-                              fantasy_list *out) {
-    int row = 1;
-    fantasy_status st = FANTASY_OK;
-    while (st == FANTASY_OK) {
-        st = fantasy__sqlite_step(c, s, op, &row);
-        if (st != FANTASY_OK || !row) {
-            break;
-        }
-        const char *str = (const char *)sqlite3_column_text(s, 0);
-        st = fantasy_list_add(out, str ? str : "", sqlite3_column_int64(s, 1));
-    }
-    return st;
-}
-
 static fantasy_status find_rows(fantasy__sqlite_conn *c, const char *collection, const char *key,
                                 const char *after_id, size_t limit, fantasy_list *out) {
     sqlite3_stmt *s = NULL;
     int64_t lim = limit > INT64_MAX ? INT64_MAX : (int64_t)limit;
-    fantasy_status st = fantasy__sqlite_stmt(c, R_FIND, "record find", &s);
-    st = st ? st : fantasy__sqlite_bind_text(c, s, 1, collection, "record find");
+    fantasy_status st = fantasy__sqlite_stmt_key(c, R_FIND, collection, "record find", &s);
     st = st ? st : fantasy__sqlite_bind_text(c, s, 2, key, "record find");
     st = st ? st : fantasy__sqlite_bind_text(c, s, 3, after_id ? after_id : "", "record find");
     st = st ? st : fantasy__sqlite_bind_int(c, s, 4, lim, "record find");
-    return st ? st : collect(c, s, "record find", out);
+    return st ? st : fantasy__sqlite_collect(c, s, "record find", out);
 }
 
 static fantasy_status rec_find(void *self, const char *collection, const char *key,
@@ -408,15 +389,14 @@ static fantasy_status keys_rows(fantasy__sqlite_conn *c, const char *collection,
     sqlite3_stmt *s = NULL;
     int64_t lim = limit > INT64_MAX ? INT64_MAX : (int64_t)limit;
     const char *op = "record find_keys";
-    fantasy_status st = fantasy__sqlite_stmt(c, which, op, &s);
-    st = st ? st : fantasy__sqlite_bind_text(c, s, 1, collection, op);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, which, collection, op, &s);
     st = st ? st : fantasy__sqlite_bind_text(c, s, 2, from_after ? after : pre, op);
     if (st == FANTASY_OK && hi_len) {
         int rc = sqlite3_bind_text(s, 3, hi, (int)hi_len, SQLITE_TRANSIENT);
         st = rc == SQLITE_OK ? FANTASY_OK : fantasy__sqlite_fail(c->db, rc, op);
     }
     st = st ? st : fantasy__sqlite_bind_int(c, s, 4, lim, op);
-    return st ? st : collect(c, s, op, out);
+    return st ? st : fantasy__sqlite_collect(c, s, op, out);
 }
 
 static fantasy_status rec_find_keys(void *self, const char *collection, const char *prefix,
@@ -439,8 +419,7 @@ static fantasy_status count_rows(fantasy__sqlite_conn *c, const char *collection
                                  int64_t *out) {
     sqlite3_stmt *s = NULL;
     int row = 0;
-    fantasy_status st = fantasy__sqlite_stmt(c, R_COUNT, "record count", &s);
-    st = st ? st : fantasy__sqlite_bind_text(c, s, 1, collection, "record count");
+    fantasy_status st = fantasy__sqlite_stmt_key(c, R_COUNT, collection, "record count", &s);
     st = st ? st : fantasy__sqlite_bind_text(c, s, 2, key, "record count");
     st = st ? st : fantasy__sqlite_step(c, s, "record count", &row);
     *out = st == FANTASY_OK && row ? sqlite3_column_int64(s, 0) : 0;
@@ -466,39 +445,17 @@ static fantasy_status rec_count(void *self, const char *collection, const char *
 /* ---- open and destroy -------------------------------------------------------------------- */
 
 static void rec_destroy(void *self) {
-    store *s = self;
-    if (check_store(s, "destroy") != FANTASY_OK) {
-        return;
-    }
-    fantasy__sqlite_db_close(s->db);
-    s->magic = STORE_DEAD;
-    fantasy_allocator a = s->a;
-    fantasy__free(&a, s);
+    fantasy__sqlite_store_destroy(self, &store_kind);
 }
 
 FANTASY_API fantasy_status fantasy_sqlite_record_store_open(const char *path,
                                                             const fantasy_allocator *alloc,
                                                             fantasy_record_store *out) {
-    if (!out) {
-        return fantasy__fail(FANTASY_EMISUSE, "fantasy_sqlite_record_store_open: NULL out");
-    }
-    memset(out, 0, sizeof *out);
-    fantasy_allocator a;
-    fantasy_status st = fantasy__allocator_normalize(alloc, &a);
+    store *s = NULL;
+    fantasy_status st = fantasy__sqlite_store_open(&store_kind, path, alloc, out, sizeof *out, &s);
     if (st != FANTASY_OK) {
         return st;
     }
-    store *s = fantasy__calloc(&a, 1, sizeof *s);
-    if (!s) {
-        return fantasy__oom();
-    }
-    s->a = a;
-    st = fantasy__sqlite_db_open(path, &a, record_sql, R_N, "sqlite record store", &s->db);
-    if (st != FANTASY_OK) {
-        fantasy__free(&a, s);
-        return st;
-    }
-    s->magic = STORE_LIVE;
     out->version = FANTASY_RECORD_STORE_VERSION;
     out->self = s;
     out->get = rec_get;

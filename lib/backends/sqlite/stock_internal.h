@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "backends/sqlite/db.h"
+#include "backends/sqlite/store.h"
 
 /* The store's statements, in the order of stock_store.c's table. */
 enum {
@@ -31,11 +32,9 @@ enum {
 typedef struct fantasy__sqlite_waiter fantasy__sqlite_waiter;
 
 typedef struct fantasy__sqlite_stock {
-    unsigned magic;
-    fantasy_allocator a;
-    fantasy__sqlite_db *db;
-    pthread_mutex_t q_lock; /* guards the reserve queue (group commit: stock_reserve.c) */
-    pthread_cond_t q_cond;  /* a batch finished */
+    fantasy__sqlite_store base; /* first: the shell (store.c) opens and destroys it */
+    pthread_mutex_t q_lock;     /* guards the reserve queue (group commit: stock_reserve.c) */
+    pthread_cond_t q_cond;      /* a batch finished */
     fantasy__sqlite_waiter *head, *tail;
     int leading; /* a thread is running a batch */
 } fantasy__sqlite_stock;

@@ -98,7 +98,7 @@ static void lead(store *s) {
     s->leading = 1;
     pthread_mutex_unlock(&s->q_lock);
     fantasy__sqlite_conn *c = NULL;
-    fantasy_status st = fantasy__sqlite_acquire(s->db, "reserve", &c);
+    fantasy_status st = fantasy__sqlite_acquire(s->base.db, "reserve", &c);
     st = st ? st : fantasy__sqlite_begin_write(c, "reserve: begin");
     /* Let the threads the last batch woke (on a busy core) queue before the batch closes. */
     (void)sched_yield();
@@ -124,7 +124,7 @@ static void lead(store *s) {
     pthread_cond_broadcast(&s->q_cond);
     /* Only now: release() may run a checkpoint, which the waiters need not sit through. */
     pthread_mutex_unlock(&s->q_lock);
-    fantasy__sqlite_release(s->db, c);
+    fantasy__sqlite_release(s->base.db, c);
     pthread_mutex_lock(&s->q_lock);
 }
 
@@ -138,7 +138,7 @@ fantasy_status fantasy__sqlite_stock_reserve(void *self, const fantasy_hold *h) 
     fantasy_status st = fantasy__sqlite_stock_check(s, "reserve");
     st = st ? st : fantasy__sqlite_stock_check_hold(h);
     /* Before the queue: in a forked child its lock may be a copy taken mid-use. */
-    st = st ? st : fantasy__sqlite_check_process(s->db, "reserve");
+    st = st ? st : fantasy__sqlite_check_process(s->base.db, "reserve");
     if (st != FANTASY_OK) {
         return st;
     }
@@ -174,7 +174,7 @@ fantasy_status fantasy__sqlite_stock_reserve_many(void *self, const fantasy_hold
         return fantasy__fail(FANTASY_EMISUSE, "sqlite stock store: reserve_many: NULL array");
     }
     fantasy__sqlite_conn *c = NULL;
-    st = fantasy__sqlite_acquire(s->db, "reserve_many", &c);
+    st = fantasy__sqlite_acquire(s->base.db, "reserve_many", &c);
     if (st == FANTASY_OK) {
         st = fantasy__sqlite_begin_write(c, "reserve_many: begin");
         for (size_t i = 0; i < n && st == FANTASY_OK; i++) {
@@ -182,7 +182,7 @@ fantasy_status fantasy__sqlite_stock_reserve_many(void *self, const fantasy_hold
         }
         st = fantasy__sqlite_end(c, st, "reserve_many: commit");
     }
-    fantasy__sqlite_release(s->db, c);
+    fantasy__sqlite_release(s->base.db, c);
     for (size_t i = 0; st != FANTASY_OK && i < n; i++) {
         results[i] = st; /* nothing of the batch was written */
     }

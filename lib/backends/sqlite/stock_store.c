@@ -18,11 +18,10 @@
 
 #include "backends/sqlite/db.h"
 #include "backends/sqlite/stock_internal.h"
-#include "core/alloc.h"
 #include "core/error.h"
 
-#define STORE_LIVE  0x73716c73u /* "sqls" */
-#define STORE_DEAD  0xdeadbeefu
+#define STORE_LIVE 0x73716c73u /* "sqls" */
+
 #define SWEEP_CHUNK 32 /* due holds read per query by expire */
 
 static const char *const stock_sql[S_N] = {
@@ -69,30 +68,49 @@ typedef struct hold_row {
     fantasy_hold_state state;
 } hold_row;
 
-fantasy_status fantasy__sqlite_stock_check(const store *s, const char *fn) {
-    if (!s || s->magic != STORE_LIVE) {
-        return fantasy__fail(FANTASY_EMISUSE, "sqlite stock store %s: NULL or destroyed store", fn);
+/* The reserve queue's lock and condition, ready before the file opens. */
+static fantasy_status init_queue(fantasy__sqlite_store *base) {
+    store *s = (store *)base;
+    if (pthread_mutex_init(&s->q_lock, NULL) != 0) {
+        return fantasy__fail(FANTASY_ENOMEM, "fantasy_sqlite_stock_store_open: no mutex");
+    }
+    if (pthread_cond_init(&s->q_cond, NULL) != 0) {
+        pthread_mutex_destroy(&s->q_lock);
+        return fantasy__fail(FANTASY_ENOMEM, "fantasy_sqlite_stock_store_open: no condition");
     }
     return FANTASY_OK;
 }
 
-static fantasy_status bad_id(const char *what, const char *id) {
-    return fantasy__fail(FANTASY_EINVAL, "sqlite stock store: bad %s '%.80s'", what,
-                         id ? id : "(null)");
+static void fini_queue(fantasy__sqlite_store *base) {
+    store *s = (store *)base;
+    pthread_cond_destroy(&s->q_cond);
+    pthread_mutex_destroy(&s->q_lock);
 }
 
-/* Prepare statement `i` and bind `text` as ?1 (every statement here keys on its first text). */
-static fantasy_status stmt1(fantasy__sqlite_conn *c, size_t i, const char *text, const char *op,
-                            sqlite3_stmt **out) {
-    fantasy_status st = fantasy__sqlite_stmt(c, i, op, out);
-    return st ? st : fantasy__sqlite_bind_text(c, *out, 1, text, op);
+static const fantasy__sqlite_store_kind store_kind = {
+    .open_fn = "fantasy_sqlite_stock_store_open",
+    .who = "sqlite stock store",
+    .magic = STORE_LIVE,
+    .sql = stock_sql,
+    .n_sql = S_N,
+    .size = sizeof(store),
+    .init = init_queue,
+    .fini = fini_queue,
+};
+
+fantasy_status fantasy__sqlite_stock_check(const store *s, const char *fn) {
+    return fantasy__sqlite_store_check((const fantasy__sqlite_store *)s, &store_kind, fn);
+}
+
+static fantasy_status bad_id(const char *what, const char *id) {
+    return fantasy__sqlite_bad_id(store_kind.who, what, id);
 }
 
 /* Run a statement bound to (?1 text, ?2 text or int, ?3 int) that returns no rows. */
 static fantasy_status exec3(fantasy__sqlite_conn *c, size_t i, const char *a1, int64_t a2,
                             int64_t a3, const char *op) {
     sqlite3_stmt *s = NULL;
-    fantasy_status st = stmt1(c, i, a1, op, &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, i, a1, op, &s);
     st = st ? st : fantasy__sqlite_bind_int(c, s, 2, a2, op);
     st = st ? st : fantasy__sqlite_bind_int(c, s, 3, a3, op);
     return st ? st : fantasy__sqlite_exec_stmt(c, s, op);
@@ -105,7 +123,7 @@ static fantasy_status read_product(fantasy__sqlite_conn *c, const char *id, cons
     sqlite3_stmt *s = NULL;
     int row = 0;
     memset(out, 0, sizeof *out);
-    fantasy_status st = stmt1(c, S_PRODUCT, id, op, &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, S_PRODUCT, id, op, &s);
     st = st ? st : fantasy__sqlite_step(c, s, op, &row);
     if (st != FANTASY_OK) {
         return st;
@@ -125,7 +143,7 @@ static fantasy_status read_hold(fantasy__sqlite_conn *c, const char *id, const c
     sqlite3_stmt *s = NULL;
     int row = 0;
     memset(out, 0, sizeof *out);
-    fantasy_status st = stmt1(c, S_HOLD_GET, id, op, &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, S_HOLD_GET, id, op, &s);
     st = st ? st : fantasy__sqlite_step(c, s, op, &row);
     if (st != FANTASY_OK) {
         return st;
@@ -145,7 +163,7 @@ static fantasy_status read_usage(fantasy__sqlite_conn *c, const char *product, c
                                  int64_t *used) {
     sqlite3_stmt *s = NULL;
     int row = 0;
-    fantasy_status st = stmt1(c, S_USAGE_GET, product, "reserve", &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, S_USAGE_GET, product, "reserve", &s);
     st = st ? st : fantasy__sqlite_bind_text(c, s, 2, user, "reserve");
     st = st ? st : fantasy__sqlite_step(c, s, "reserve: read usage", &row);
     *used = st == FANTASY_OK && row ? sqlite3_column_int64(s, 0) : 0;
@@ -156,7 +174,7 @@ static fantasy_status read_usage(fantasy__sqlite_conn *c, const char *product, c
 
 static fantasy_status set_in(fantasy__sqlite_conn *c, const char *product_id, int64_t stock) {
     sqlite3_stmt *s = NULL;
-    fantasy_status st = stmt1(c, S_SET, product_id, "set_stock", &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, S_SET, product_id, "set_stock", &s);
     st = st ? st : fantasy__sqlite_bind_int(c, s, 2, stock, "set_stock");
     st = st ? st : fantasy__sqlite_exec_stmt(c, s, "set_stock");
     if (st != FANTASY_OK || sqlite3_changes(c->db) == 1) {
@@ -187,9 +205,9 @@ static fantasy_status set_stock(void *self, const char *product_id, int64_t stoc
                              product_id);
     }
     fantasy__sqlite_conn *c = NULL;
-    st = fantasy__sqlite_acquire(s->db, "set_stock", &c);
+    st = fantasy__sqlite_acquire(s->base.db, "set_stock", &c);
     st = st ? st : set_in(c, product_id, stock);
-    fantasy__sqlite_release(s->db, c);
+    fantasy__sqlite_release(s->base.db, c);
     return st;
 }
 
@@ -265,7 +283,7 @@ static fantasy_status refused(fantasy__sqlite_conn *c, const fantasy_hold *h) {
 
 static fantasy_status take_units(fantasy__sqlite_conn *c, const fantasy_hold *h) {
     sqlite3_stmt *s = NULL;
-    fantasy_status st = stmt1(c, S_TAKE, h->product_id, "reserve", &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, S_TAKE, h->product_id, "reserve", &s);
     st = st ? st : fantasy__sqlite_bind_int(c, s, 2, h->qty, "reserve");
     st = st ? st : fantasy__sqlite_bind_text(c, s, 3, h->user_id, "reserve");
     st = st ? st : fantasy__sqlite_bind_int(c, s, 4, h->per_user_limit, "reserve");
@@ -277,7 +295,7 @@ static fantasy_status take_units(fantasy__sqlite_conn *c, const fantasy_hold *h)
         return refused(c, h);
     }
     sqlite3_stmt *u = NULL;
-    st = stmt1(c, S_USAGE_ADD, h->product_id, "reserve", &u);
+    st = fantasy__sqlite_stmt_key(c, S_USAGE_ADD, h->product_id, "reserve", &u);
     st = st ? st : fantasy__sqlite_bind_text(c, u, 2, h->user_id, "reserve");
     st = st ? st : fantasy__sqlite_bind_int(c, u, 3, h->qty, "reserve");
     return st ? st : fantasy__sqlite_exec_stmt(c, u, "reserve: add usage");
@@ -285,7 +303,7 @@ static fantasy_status take_units(fantasy__sqlite_conn *c, const fantasy_hold *h)
 
 fantasy_status fantasy__sqlite_stock_reserve_in(fantasy__sqlite_conn *c, const fantasy_hold *h) {
     sqlite3_stmt *s = NULL;
-    fantasy_status st = stmt1(c, S_HOLD_ADD, h->hold_id, "reserve", &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, S_HOLD_ADD, h->hold_id, "reserve", &s);
     st = st ? st : fantasy__sqlite_bind_text(c, s, 2, h->product_id, "reserve");
     st = st ? st : fantasy__sqlite_bind_text(c, s, 3, h->user_id, "reserve");
     st = st ? st : fantasy__sqlite_bind_int(c, s, 4, h->qty, "reserve");
@@ -321,7 +339,7 @@ static fantasy_status write_move(fantasy__sqlite_conn *c, const char *id, const 
     st = st ? st : exec3(c, S_COUNTERS, h->product, held_delta, sold_delta, op);
     if (st == FANTASY_OK && to != FANTASY_HOLD_SOLD) {
         sqlite3_stmt *s = NULL;
-        st = stmt1(c, S_USAGE_SUB, h->product, op, &s);
+        st = fantasy__sqlite_stmt_key(c, S_USAGE_SUB, h->product, op, &s);
         st = st ? st : fantasy__sqlite_bind_text(c, s, 2, h->user, op);
         st = st ? st : fantasy__sqlite_bind_int(c, s, 3, h->qty, op);
         st = st ? st : fantasy__sqlite_exec_stmt(c, s, op);
@@ -404,13 +422,13 @@ static fantasy_status move(void *self, const char *hold_id, move_kind kind, int6
         return bad_id("hold id", hold_id);
     }
     fantasy__sqlite_conn *c = NULL;
-    st = fantasy__sqlite_acquire(s->db, move_names[kind], &c);
+    st = fantasy__sqlite_acquire(s->base.db, move_names[kind], &c);
     if (st == FANTASY_OK) {
         st = fantasy__sqlite_begin_write(c, move_names[kind]);
         st = st ? st : move_in(c, hold_id, kind, arg);
         st = fantasy__sqlite_end(c, st, move_names[kind]);
     }
-    fantasy__sqlite_release(s->db, c);
+    fantasy__sqlite_release(s->base.db, c);
     return st;
 }
 
@@ -498,13 +516,13 @@ static fantasy_status expire(void *self, int64_t now_ms, size_t max, fantasy_lis
         return FANTASY_OK;
     }
     fantasy__sqlite_conn *c = NULL;
-    st = fantasy__sqlite_acquire(s->db, "expire", &c);
+    st = fantasy__sqlite_acquire(s->base.db, "expire", &c);
     if (st == FANTASY_OK) {
         st = fantasy__sqlite_begin_write(c, "expire: begin");
         st = st ? st : expire_in(c, now_ms, max, out);
         st = fantasy__sqlite_end(c, st, "expire: commit");
     }
-    fantasy__sqlite_release(s->db, c);
+    fantasy__sqlite_release(s->base.db, c);
     return st;
 }
 
@@ -524,9 +542,9 @@ static fantasy_status counts(void *self, const char *product_id, fantasy_stock_c
         return bad_id("product id", product_id);
     }
     fantasy__sqlite_conn *c = NULL;
-    st = fantasy__sqlite_acquire(s->db, "counts", &c);
+    st = fantasy__sqlite_acquire(s->base.db, "counts", &c);
     st = st ? st : read_product(c, product_id, "counts", out);
-    fantasy__sqlite_release(s->db, c);
+    fantasy__sqlite_release(s->base.db, c);
     return st;
 }
 
@@ -552,9 +570,9 @@ static fantasy_status counts_many(void *self, const char *const *product_ids, si
         return fantasy__fail(FANTASY_EMISUSE, "sqlite stock store: counts_many: NULL array");
     }
     fantasy__sqlite_conn *c = NULL;
-    st = fantasy__sqlite_acquire(s->db, "counts_many", &c);
+    st = fantasy__sqlite_acquire(s->base.db, "counts_many", &c);
     st = st ? st : counts_each(c, product_ids, n, out);
-    fantasy__sqlite_release(s->db, c);
+    fantasy__sqlite_release(s->base.db, c);
     if (st != FANTASY_OK) {
         memset(out, 0, n * sizeof *out);
     }
@@ -565,7 +583,7 @@ static fantasy_status used_in(fantasy__sqlite_conn *c, const char *product_id, c
                               int64_t *out) {
     sqlite3_stmt *s = NULL;
     int row = 0;
-    fantasy_status st = stmt1(c, S_USED, product_id, "used", &s);
+    fantasy_status st = fantasy__sqlite_stmt_key(c, S_USED, product_id, "used", &s);
     st = st ? st : fantasy__sqlite_bind_text(c, s, 2, user_id, "used");
     st = st ? st : fantasy__sqlite_step(c, s, "used", &row);
     if (st == FANTASY_OK && !row) {
@@ -592,9 +610,9 @@ static fantasy_status used(void *self, const char *product_id, const char *user_
         return bad_id("product id", product_id);
     }
     fantasy__sqlite_conn *c = NULL;
-    st = fantasy__sqlite_acquire(s->db, "used", &c);
+    st = fantasy__sqlite_acquire(s->base.db, "used", &c);
     st = st ? st : used_in(c, product_id, user_id, out);
-    fantasy__sqlite_release(s->db, c);
+    fantasy__sqlite_release(s->base.db, c);
     return st;
 }
 
@@ -613,9 +631,9 @@ static fantasy_status hold_info(void *self, const char *hold_id, fantasy_hold_in
     }
     fantasy__sqlite_conn *c = NULL;
     hold_row h;
-    st = fantasy__sqlite_acquire(s->db, "hold", &c);
+    st = fantasy__sqlite_acquire(s->base.db, "hold", &c);
     st = st ? st : read_hold(c, hold_id, "hold", &h);
-    fantasy__sqlite_release(s->db, c);
+    fantasy__sqlite_release(s->base.db, c);
     if (st == FANTASY_OK) {
         memcpy(out->product_id, h.product, sizeof out->product_id);
         memcpy(out->user_id, h.user, sizeof out->user_id);
@@ -629,52 +647,17 @@ static fantasy_status hold_info(void *self, const char *hold_id, fantasy_hold_in
 /* ---- open and destroy -------------------------------------------------------------------- */
 
 static void destroy(void *self) {
-    store *s = self;
-    if (fantasy__sqlite_stock_check(s, "destroy") != FANTASY_OK) {
-        return;
-    }
-    fantasy__sqlite_db_close(s->db);
-    pthread_cond_destroy(&s->q_cond);
-    pthread_mutex_destroy(&s->q_lock);
-    s->magic = STORE_DEAD;
-    fantasy_allocator a = s->a;
-    fantasy__free(&a, s);
+    fantasy__sqlite_store_destroy(self, &store_kind);
 }
 
 FANTASY_API fantasy_status fantasy_sqlite_stock_store_open(const char *path,
                                                            const fantasy_allocator *alloc,
                                                            fantasy_stock_store *out) {
-    if (!out) {
-        return fantasy__fail(FANTASY_EMISUSE, "fantasy_sqlite_stock_store_open: NULL out");
-    }
-    memset(out, 0, sizeof *out);
-    fantasy_allocator a;
-    fantasy_status st = fantasy__allocator_normalize(alloc, &a);
+    fantasy__sqlite_store *s = NULL;
+    fantasy_status st = fantasy__sqlite_store_open(&store_kind, path, alloc, out, sizeof *out, &s);
     if (st != FANTASY_OK) {
         return st;
     }
-    store *s = fantasy__calloc(&a, 1, sizeof *s);
-    if (!s) {
-        return fantasy__oom();
-    }
-    s->a = a;
-    if (pthread_mutex_init(&s->q_lock, NULL) != 0) {
-        fantasy__free(&a, s);
-        return fantasy__fail(FANTASY_ENOMEM, "fantasy_sqlite_stock_store_open: no mutex");
-    }
-    if (pthread_cond_init(&s->q_cond, NULL) != 0) {
-        pthread_mutex_destroy(&s->q_lock);
-        fantasy__free(&a, s);
-        return fantasy__fail(FANTASY_ENOMEM, "fantasy_sqlite_stock_store_open: no condition");
-    }
-    st = fantasy__sqlite_db_open(path, &a, stock_sql, S_N, "sqlite stock store", &s->db);
-    if (st != FANTASY_OK) {
-        pthread_cond_destroy(&s->q_cond);
-        pthread_mutex_destroy(&s->q_lock);
-        fantasy__free(&a, s);
-        return st;
-    }
-    s->magic = STORE_LIVE;
     out->version = FANTASY_STOCK_STORE_VERSION;
     out->self = s;
     out->set_stock = set_stock;
