@@ -29,7 +29,7 @@ fantasy_status fantasy__subs_init(fantasy__subs *subs) {
         memset(subs, 0, sizeof *subs);
         return fantasy__fail(FANTASY_EBACKEND, "bus: pthread_mutex_init failed");
     }
-    if (pthread_cond_init(&subs->wake, NULL) != 0) {
+    if (fantasy__cond_init_monotonic(&subs->wake) != 0) {
         pthread_mutex_destroy(&subs->lock);
         memset(subs, 0, sizeof *subs); /* destroy then sees zeroed, never-used primitives */
         return fantasy__fail(FANTASY_EBACKEND, "bus: pthread_cond_init failed");
@@ -653,11 +653,9 @@ static fantasy_status deliver_all(fantasy_park *park, pass *p) {
 }
 
 /* Sleep until an event is committed, the worker running this is told to stop, or the time is
- * up. The park clock may be manual, so the wait is measured in real time. */
+ * up. The park clock may be manual, so the wait is measured in real (monotonic) time. */
 static void wait_for_events(fantasy_park *park, long long seen, int64_t timeout_ms) {
-    int64_t deadline = fantasy__system_now_ms() + timeout_ms;
-    struct timespec ts = { .tv_sec = (time_t)(deadline / 1000),
-                           .tv_nsec = (long)(deadline % 1000) * 1000000L };
+    struct timespec ts = fantasy__deadline_in_ms(timeout_ms);
     int rc = 0;
     pthread_mutex_lock(&park->subs.lock);
     while (rc != ETIMEDOUT && atomic_load(&park->subs.published) == seen &&

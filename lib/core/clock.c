@@ -16,6 +16,12 @@ int64_t fantasy__system_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t fantasy__monotonic_ms(void) {
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void fantasy__sleep_ms(int64_t ms) {
     if (ms <= 0) {
         return;
@@ -23,6 +29,29 @@ void fantasy__sleep_ms(int64_t ms) {
     struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L };
     while (nanosleep(&ts, &ts) == -1 && errno == EINTR) {
     }
+}
+
+int fantasy__cond_init_monotonic(pthread_cond_t *cond) {
+    pthread_condattr_t attr;
+    int rc = pthread_condattr_init(&attr);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (rc == 0) {
+        rc = pthread_cond_init(cond, &attr);
+    }
+    (void)pthread_condattr_destroy(&attr);
+    return rc;
+}
+
+struct timespec fantasy__deadline_in_ms(int64_t ms) {
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t ns = (int64_t)ts.tv_nsec + (ms > 0 ? ms : 0) % 1000 * 1000000;
+    ts.tv_sec += (time_t)((ms > 0 ? ms : 0) / 1000 + ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    return ts;
 }
 
 /* Both clocks keep one atomic: the manual clock's time, or the system clock's last reading so

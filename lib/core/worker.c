@@ -10,7 +10,7 @@
 void fantasy__worker_init(fantasy__worker *w) {
     memset(w, 0, sizeof *w);
     pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->wake, NULL);
+    (void)fantasy__cond_init_monotonic(&w->wake);
 }
 
 void fantasy__worker_destroy(fantasy__worker *w) {
@@ -26,11 +26,9 @@ int fantasy__worker_stopping(fantasy_park *park) {
     return stop;
 }
 
-/* Real time, not the park clock: a manual clock never moves by itself. */
+/* Real (monotonic) time, not the park clock: a manual clock never moves by itself. */
 static void wait_interval(fantasy__worker *w, int ms) {
-    int64_t deadline = fantasy__system_now_ms() + ms;
-    struct timespec ts = { .tv_sec = (time_t)(deadline / 1000),
-                           .tv_nsec = (long)(deadline % 1000) * 1000000L };
+    struct timespec ts = fantasy__deadline_in_ms(ms);
     int rc = 0;
     pthread_mutex_lock(&w->lock);
     while (rc != ETIMEDOUT && !w->stopping) {
@@ -53,7 +51,7 @@ static void *worker_main(void *arg) {
     int64_t next_due = 0;
     while (!should_stop(w)) {
         /* poll returns early whenever events are committed, so run_due is paced separately. */
-        int64_t now = fantasy__system_now_ms();
+        int64_t now = fantasy__monotonic_ms();
         if (now >= next_due) {
             (void)fantasy_park_run_due(park, NULL);
             next_due = now + interval;
