@@ -80,6 +80,13 @@ expect "-c unknown key -> exit 1" 1 "$(err INVALID_ARGUMENT -1)" "" -- \
     -c nosuchkey=1 --system call park.stats
 expect "-c store=bogus: -> exit 1" 1 "$(err INVALID_ARGUMENT -1)" "" -- \
     -c store=bogus: --system call park.stats
+expect "-c refusal carries the library's message" 1 \
+    "$(err INVALID_ARGUMENT -1) and 'nosuchkey' in d['error']['message']" "" -- \
+    -c nosuchkey=1 --system call park.stats
+expect "-c key with a quote still gives valid JSON" 1 "$(err INVALID_ARGUMENT -1)" "" -- \
+    -c 'bad"key\x=1' --system call park.stats
+expect "a park that cannot open -> error JSON, exit 1" 1 "$(err UNAVAILABLE -18)" "" -- \
+    -c "store=sqlite:$tmp/no/such/dir/park.db" --system call park.stats
 expect "-c store=memory: accepted" 0 'isinstance(d, dict) and "error" not in d' "" -- \
     -c store=memory: --system call park.stats
 expect "ARGS - reads stdin (manual clock)" 0 'isinstance(d, dict) and isinstance(d.get("now"), int)' \

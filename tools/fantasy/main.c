@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "fantasy/fantasy.h"
 
 #include "cli.h"
@@ -49,6 +51,28 @@ static char *read_stdin(void) {
     return buf;
 }
 
+/* The error JSON of a refusal that happened before any call (a -c pair, opening the park), in
+ * the shape fantasy_call gives, with the library's message; built with cJSON so a key or path
+ * holding quotes still prints valid JSON. */
+static void print_error(fantasy_status st, const char *message) {
+    cJSON *root = cJSON_CreateObject();
+    cJSON *err = cJSON_AddObjectToObject(root, "error");
+    char *text = NULL;
+    if (err && cJSON_AddStringToObject(err, "code", fantasy_status_code(st)) &&
+        cJSON_AddNumberToObject(err, "status", (double)st) &&
+        cJSON_AddStringToObject(err, "message", message)) {
+        text = cJSON_PrintUnformatted(root);
+    }
+    if (text) {
+        (void)printf("%s\n", text);
+    } else {
+        (void)printf("{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"\"}}\n",
+                     fantasy_status_code(st), (int)st);
+    }
+    cJSON_free(text);
+    cJSON_Delete(root);
+}
+
 /* Apply one -c pair; the library's refusal is exit 1 (API.md), a malformed pair is usage. */
 static int apply_pair(fantasy_conf *conf, const char *pair) {
     const char *eq = strchr(pair, '=');
@@ -67,9 +91,7 @@ static int apply_pair(fantasy_conf *conf, const char *pair) {
     fantasy_status st = fantasy_conf_set(conf, key, eq + 1);
     if (st != FANTASY_OK) {
         (void)fprintf(stderr, "fantasy: %s\n", fantasy_error_last());
-        (void)printf(
-            "{\"error\":{\"code\":\"%s\",\"status\":%d,\"message\":\"invalid config %s\"}}\n",
-            fantasy_status_code(st), (int)st, key);
+        print_error(st, fantasy_error_last());
         return 1;
     }
     return 0;
@@ -95,6 +117,7 @@ static int run_call(const fantasy_cli *cli, int argc, char **argv) {
     fantasy_status st = fantasy_park_open(cli->conf, &park);
     if (st != FANTASY_OK) {
         (void)fprintf(stderr, "fantasy: cannot open park: %s\n", fantasy_error_last());
+        print_error(st, fantasy_error_last());
         free(stdin_args);
         return 1;
     }
