@@ -115,9 +115,10 @@ fantasy_status fantasy__build_clock(const fantasy__settings *s, int64_t now_ms,
 
 fantasy_status fantasy__build_payment_provider(const fantasy__settings *s,
                                                const fantasy_allocator *a,
+                                               const fantasy_record_store *records,
                                                fantasy_payment_provider *out) {
     if (starts_with(s->payments, "sandbox:")) {
-        return fantasy__sandbox_provider_open(a, out);
+        return fantasy__sandbox_provider_open(a, records, out);
     }
     return unsupported("payments", s->payments);
 }

@@ -59,7 +59,7 @@ static fantasy_status setup_ports(fantasy_park *p, const fantasy_conf *c) {
     ADOPT_OR_BUILD(stock, own_stock, fantasy__build_stock_store(s, &p->alloc, &p->stock))
     ADOPT_OR_BUILD(queues, own_queues, fantasy__build_queue_store(s, &p->alloc, &p->queues))
     ADOPT_OR_BUILD(payments, own_payments,
-                   fantasy__build_payment_provider(s, &p->alloc, &p->payments))
+                   fantasy__build_payment_provider(s, &p->alloc, &p->records, &p->payments))
 #undef ADOPT_OR_BUILD
     if (st == FANTASY_OK && c && c->bus.version != 0) {
         p->bus = c->bus; /* an external bus; version 0 means the in-process one */

@@ -95,6 +95,35 @@ expect "manual clock from clock.start_ms" 0 'd == {"now": 1005}' '{"ms":5}' -- \
     -c clock=manual -c clock.start_ms=1000 --system call park.advance_clock -
 expect "advance_clock on the system clock -> INVALID_STATE" 1 "$(err INVALID_STATE -9)" "" -- \
     --system call park.advance_clock '{"ms":5}'
+# A payment whose answer was lost is settled by a later process: the sandbox keeps its payments
+# in the park's store, so `park.run_due` in another CLI call finds it approved.
+db="store=sqlite:$tmp/park.db"
+field() { # FIELD: print that field of the JSON object in $tmp/out
+    "$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$tmp/out" "$1"
+}
+expect "sqlite: signup" 0 'd["role"] == "USER"' "" -- \
+    -c "$db" call accounts.signup '{"username":"walkin","password":"password1"}'
+uid=$(field user_id)
+expect "sqlite: product" 0 'd["status"] == "DRAFT"' "" -- -c "$db" --system call products.create \
+    '{"name":"Day","type":"TICKET","price":{"amount":5000,"currency":"KRW"},"stock":10}'
+pid=$(field product_id)
+expect "sqlite: open product" 0 'd["status"] == "OPEN"' "" -- -c "$db" --system call \
+    products.open "{\"product_id\":\"$pid\"}"
+expect "sqlite: order" 0 'd["status"] == "PENDING_PAYMENT"' "" -- -c "$db" --system call \
+    orders.create "{\"as_user_id\":\"$uid\",\"product_id\":\"$pid\",\"quantity\":2,\"idempotency_key\":\"k1\"}"
+oid=$(field order_id)
+expect "sqlite: pay, answer lost -> PAYMENT_UNKNOWN" 1 "$(err PAYMENT_UNKNOWN -14)" "" -- \
+    -c "$db" --system call orders.pay \
+    "{\"as_user_id\":\"$uid\",\"order_id\":\"$oid\",\"payment_key\":\"timeout_1\",\"amount\":{\"amount\":10000,\"currency\":\"KRW\"}}"
+expect "sqlite: run_due in a new process resolves it" 0 'd["payments_resolved"] == 1' "" -- \
+    -c "$db" --system call park.run_due
+expect "sqlite: the order is PAID with its tickets" 0 \
+    'd["status"] == "PAID" and d["payment"] is not None and len(d["tickets"]) == 2' "" -- \
+    -c "$db" --system call orders.get "{\"as_user_id\":\"$uid\",\"order_id\":\"$oid\"}"
+expect "sqlite: refund in yet another process" 0 'd["status"] == "REFUNDED"' "" -- \
+    -c "$db" --system call orders.cancel "{\"as_user_id\":\"$uid\",\"order_id\":\"$oid\"}"
+expect "sqlite: stock back" 0 'd["available"] == 10 and d["sold"] == 0 and d["held"] == 0' "" -- \
+    -c "$db" --system call products.get "{\"product_id\":\"$pid\"}"
 expect "no arguments -> usage" 2 "" "" --
 expect "options but no command -> usage" 2 "" "" -- --system
 expect "unknown option -> usage" 2 "" "" -- --bogus call park.stats

@@ -1,5 +1,6 @@
 /* The sandbox payment provider: an in-process simulator that answers by payment_key conventions
- * (docs/payments-sandbox.md). Nothing leaves the process. */
+ * (docs/payments-sandbox.md). Nothing leaves the process; what it decided is kept in the park's
+ * record store (sandbox_store.c), so it outlives the park handle when the store does. */
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -10,8 +11,10 @@
 #include "core/alloc.h"
 #include "core/backends.h"
 #include "core/error.h"
+#include "providers/sandbox/sandbox_internal.h"
 
-#define INITIAL_BUCKETS 64
+/* Decisions that collide with another process's, each redone from what the other stored. */
+#define ATTEMPTS 8
 
 #define MSG_DECLINED         "declined by the sandbox (payment_key starts with \"decline\")"
 #define MSG_TIMEOUT          "simulated timeout: the outcome is unknown, look it up later"
@@ -24,121 +27,13 @@
 #define MSG_NO_REFUND        "refund refused by the sandbox"
 #define MSG_NOT_FOUND        "no request with that idempotency key"
 
-/* A chained hash table of intrusive nodes; the owner maps a node back to its record. */
-typedef struct node {
-    struct node *next;
-    uint64_t hash;
-    const char *key;
-} node;
-
-typedef struct table {
-    node **buckets;
-    size_t n, cap; /* cap is a power of two */
-} table;
-
-typedef enum req_kind {
-    KIND_CONFIRM = 1,
-    KIND_CANCEL = 2
-} req_kind;
-
-/* One confirm or cancel, kept forever under its idempotency key so replays and lookups answer
- * from it. A confirm that captured is also the payment itself, linked under its payment_key:
- * one record, one allocation, so a capture can never be half-stored. */
-typedef struct request {
-    node by_key;
-    node by_payment; /* in the payments table when captured */
-    req_kind kind;
-    const char *order_id; /* confirm only; NULL for a cancel */
-    const char *payment_key;
-    fantasy_money amount;
-    fantasy_payment_outcome said;     /* what the call answered */
-    fantasy_payment_outcome resolved; /* what lookups answer */
-    const char *message;              /* static text, "" when none */
-    char payment_id[FANTASY_ID_MAX];
-    int refunded; /* on a capturing confirm: a cancel refunded it */
-    char strings[];
-} request;
-
-typedef struct sandbox {
-    fantasy_allocator alloc;
-    pthread_mutex_t lock;
-    table requests; /* by idempotency key */
-    table payments; /* captures, by payment_key */
-    unsigned long long next_payment;
-} sandbox;
-
-/* ---- hash table ------------------------------------------------------------------------- */
-
-static uint64_t hash_str(const char *s) {
-    uint64_t h = 14695981039346656037ull; /* FNV-1a */
-    for (; *s; s++) {
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    }
-    return h;
-}
-
-static node *table_find(const table *t, const char *key) {
-    uint64_t h = hash_str(key);
-    for (node *l = t->buckets[h & (t->cap - 1)]; l; l = l->next) {
-        if (l->hash == h && strcmp(l->key, key) == 0) {
-            return l;
-        }
-    }
-    return NULL;
-}
-
-/* Double the buckets; on allocation failure the table just stays denser (chains still work). */
-static void table_grow(const fantasy_allocator *a, table *t) {
-    size_t cap = t->cap * 2;
-    node **b = fantasy__calloc(a, cap, sizeof(node *));
-    if (!b) {
-        return;
-    }
-    for (size_t i = 0; i < t->cap; i++) {
-        node *l = t->buckets[i];
-        while (l) {
-            node *next = l->next;
-            l->next = b[l->hash & (cap - 1)];
-            b[l->hash & (cap - 1)] = l;
-            l = next;
-        }
-    }
-    fantasy__free(a, t->buckets);
-    t->buckets = b;
-    t->cap = cap;
-}
-
-/* Never fails, so a decision already taken under the lock is always recorded. */
-static void table_insert(const fantasy_allocator *a, table *t, node *l, const char *key) {
-    if (t->n >= t->cap) {
-        table_grow(a, t);
-    }
-    l->key = key;
-    l->hash = hash_str(key);
-    l->next = t->buckets[l->hash & (t->cap - 1)];
-    t->buckets[l->hash & (t->cap - 1)] = l;
-    t->n++;
-}
-
-static int table_init(const fantasy_allocator *a, table *t) {
-    t->buckets = fantasy__calloc(a, INITIAL_BUCKETS, sizeof(node *));
-    t->n = 0;
-    t->cap = INITIAL_BUCKETS;
-    return t->buckets != NULL;
-}
-
-static request *request_of_key(node *l) {
-    return l ? (request *)(void *)((char *)l - offsetof(request, by_key)) : NULL;
-}
-
-static request *request_of_payment(node *l) {
-    return l ? (request *)(void *)((char *)l - offsetof(request, by_payment)) : NULL;
-}
+typedef fantasy__sb sandbox;
+typedef fantasy__sb_request request;
 
 /* ---- arguments -------------------------------------------------------------------------- */
 
 static int starts_with(const char *s, const char *prefix) {
-    return strncmp(s, prefix, strlen(prefix)) == 0;
+    return s && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 static fantasy_status check_str(const char *what, const char *name, const char *s) {
@@ -187,32 +82,18 @@ static int same_request(const request *r, const request *q) {
            strcmp(r->payment_key, q->payment_key) == 0 && same_money(&r->amount, &q->amount);
 }
 
-/* ---- records ---------------------------------------------------------------------------- */
+/* ---- answers --------------------------------------------------------------------------- */
 
-static char *put_str(char **cursor, const char *s) {
-    char *dst = *cursor;
-    size_t n = strlen(s) + 1;
-    memcpy(dst, s, n);
-    *cursor += n;
-    return dst;
-}
-
-/* Built before taking the lock, so an allocation failure changes nothing. */
-static request *request_new(const fantasy_allocator *a, req_kind k, const char *idem,
-                            const char *order_id, const char *payment_key,
-                            const fantasy_money *amount) {
-    size_t len = strlen(idem) + strlen(payment_key) + 2 + (order_id ? strlen(order_id) + 1 : 0);
-    request *r = fantasy__calloc(a, 1, sizeof *r + len);
-    if (!r) {
-        return NULL;
-    }
-    char *cur = r->strings;
-    r->by_key.key = put_str(&cur, idem);
-    r->payment_key = put_str(&cur, payment_key);
-    r->order_id = order_id ? put_str(&cur, order_id) : NULL;
-    r->kind = k;
-    r->amount = *amount;
-    r->message = "";
+static request fresh_request(fantasy__sb_kind k, const char *idem, const char *order_id,
+                             const char *payment_key, const fantasy_money *amount) {
+    request r;
+    memset(&r, 0, sizeof r);
+    r.kind = k;
+    r.key = idem;
+    r.order_id = order_id;
+    r.payment_key = payment_key;
+    r.amount = *amount;
+    r.message = "";
     return r;
 }
 
@@ -229,6 +110,15 @@ static void answer_said(const request *r, fantasy_payment_result *out) {
            r->said == FANTASY_PAYMENT_UNKNOWN ? MSG_TIMEOUT : r->message, out);
 }
 
+/* A repeat of a stored idempotency key: its first answer, or a mismatch. */
+static void replay(const request *stored, const request *fresh, fantasy_payment_result *out) {
+    if (same_request(stored, fresh)) {
+        answer_said(stored, out);
+    } else {
+        answer(FANTASY_PAYMENT_DECLINED, "", MSG_MISMATCH, out);
+    }
+}
+
 static void decide(request *r, fantasy_payment_outcome said, fantasy_payment_outcome resolved,
                    const char *message) {
     r->said = said;
@@ -236,45 +126,94 @@ static void decide(request *r, fantasy_payment_outcome said, fantasy_payment_out
     r->message = message;
 }
 
-/* Answers a repeat of an idempotency key; 0 when the key is new. Caller holds the lock. */
-static int replay(sandbox *sb, const request *fresh, fantasy_payment_result *out) {
-    const request *r = request_of_key(table_find(&sb->requests, fresh->by_key.key));
-    if (!r) {
-        return 0;
+/* Run `attempt` until it is not beaten by another process's decision. Caller holds the lock. */
+static fantasy_status settle(sandbox *sb, request *r, fantasy_payment_result *out,
+                             fantasy_status (*attempt)(sandbox *, request *,
+                                                       fantasy_payment_result *)) {
+    for (int i = 0; i < ATTEMPTS; i++) {
+        fantasy_status st = attempt(sb, r, out);
+        if (st != FANTASY_EEXISTS && st != FANTASY_ECONFLICT) {
+            return st;
+        }
     }
-    if (same_request(r, fresh)) {
-        answer_said(r, out);
-    } else {
-        answer(FANTASY_PAYMENT_DECLINED, "", MSG_MISMATCH, out);
+    return fantasy__fail(FANTASY_EUNAVAILABLE,
+                         "sandbox: request '%s' kept colliding with other processes' requests",
+                         r->key);
+}
+
+/* Answer from the stored request under r's key when there is one (*done = 1). */
+static fantasy_status try_replay(sandbox *sb, const request *r, fantasy_payment_result *out,
+                                 int *done) {
+    request stored;
+    fantasy_status st = fantasy__sb_load(sb, r->key, &stored, done);
+    if (st == FANTASY_OK && *done) {
+        replay(&stored, r, out);
+        fantasy__sb_request_clear(&stored);
     }
-    return 1;
+    return st;
 }
 
 /* ---- confirm ---------------------------------------------------------------------------- */
 
-static void capture(sandbox *sb, request *r) {
-    (void)snprintf(r->payment_id, sizeof r->payment_id, "pay_%llu", ++sb->next_payment);
-    table_insert(&sb->alloc, &sb->payments, &r->by_payment, r->payment_key);
+/* Take the money for `r`: the next payment number is its id. */
+static fantasy_status capture(sandbox *sb, request *r, fantasy__sb_effects *fx) {
+    int64_t count = 0;
+    fantasy_status st = fantasy__sb_captured(sb, &count, &fx->counter_ver);
+    if (st == FANTASY_OK) {
+        fx->capture = 1;
+        fx->captured = count + 1;
+        (void)snprintf(r->payment_id, sizeof r->payment_id, "pay_%lld", (long long)fx->captured);
+    }
+    return st;
 }
 
-/* Decide a new confirm by its payment_key. Caller holds the lock. */
-static void run_confirm(sandbox *sb, request *r) {
+/* Decide a new confirm by its payment_key. */
+static fantasy_status run_confirm(sandbox *sb, request *r, fantasy__sb_effects *fx) {
     const char *key = r->payment_key;
     if (starts_with(key, "timeout_decline")) {
         decide(r, FANTASY_PAYMENT_UNKNOWN, FANTASY_PAYMENT_DECLINED, MSG_TIMEOUT_DECLINED);
-    } else if (starts_with(key, "decline")) {
+        return FANTASY_OK;
+    }
+    if (starts_with(key, "decline")) {
         decide(r, FANTASY_PAYMENT_DECLINED, FANTASY_PAYMENT_DECLINED, MSG_DECLINED);
-    } else if (table_find(&sb->payments, key)) {
+        return FANTASY_OK;
+    }
+    request paid;
+    int taken = 0;
+    fantasy_status st = fantasy__sb_load_capture(sb, key, &paid, &taken);
+    if (st != FANTASY_OK) {
+        return st;
+    }
+    if (taken) {
         /* A real provider's payment key is single use: never capture it twice. */
+        fantasy__sb_request_clear(&paid);
         decide(r, FANTASY_PAYMENT_DECLINED, FANTASY_PAYMENT_DECLINED, MSG_KEY_USED);
-    } else if (starts_with(key, "timeout")) {
+        return FANTASY_OK;
+    }
+    if (starts_with(key, "timeout")) {
         /* The capture happens; only the answer is lost. */
         decide(r, FANTASY_PAYMENT_UNKNOWN, FANTASY_PAYMENT_APPROVED, "");
-        capture(sb, r);
     } else {
         decide(r, FANTASY_PAYMENT_APPROVED, FANTASY_PAYMENT_APPROVED, "");
-        capture(sb, r);
     }
+    return capture(sb, r, fx);
+}
+
+static fantasy_status confirm_once(sandbox *sb, request *r, fantasy_payment_result *out) {
+    int done = 0;
+    fantasy_status st = try_replay(sb, r, out, &done);
+    if (st != FANTASY_OK || done) {
+        return st;
+    }
+    fantasy__sb_effects fx;
+    memset(&fx, 0, sizeof fx);
+    r->payment_id[0] = '\0';
+    st = run_confirm(sb, r, &fx);
+    st = st ? st : fantasy__sb_save(sb, r, &fx);
+    if (st == FANTASY_OK) {
+        answer_said(r, out);
+    }
+    return st;
 }
 
 static fantasy_status sandbox_confirm(void *self, const char *order_id, const char *payment_key,
@@ -292,34 +231,20 @@ static fantasy_status sandbox_confirm(void *self, const char *order_id, const ch
     if (st) {
         return st;
     }
-    request *r =
-        request_new(&sb->alloc, KIND_CONFIRM, idempotency_key, order_id, payment_key, amount);
-    if (!r) {
-        return fantasy__oom();
-    }
+    request r = fresh_request(FANTASY__SB_CONFIRM, idempotency_key, order_id, payment_key, amount);
     pthread_mutex_lock(&sb->lock);
-    int seen = replay(sb, r, out);
-    if (!seen) {
-        run_confirm(sb, r);
-        table_insert(&sb->alloc, &sb->requests, &r->by_key, r->by_key.key);
-        answer_said(r, out);
-    }
+    st = settle(sb, &r, out, confirm_once);
     pthread_mutex_unlock(&sb->lock);
-    if (seen) {
-        fantasy__free(&sb->alloc, r);
+    if (st != FANTASY_OK) {
+        memset(out, 0, sizeof *out);
     }
-    return FANTASY_OK;
+    return st;
 }
 
 /* ---- cancel ----------------------------------------------------------------------------- */
 
-/* Decide a new cancel against the captured payment. Caller holds the lock. */
-static void run_cancel(sandbox *sb, request *r) {
-    request *paid = request_of_payment(table_find(&sb->payments, r->payment_key));
-    if (!paid) {
-        decide(r, FANTASY_PAYMENT_DECLINED, FANTASY_PAYMENT_DECLINED, MSG_NOT_CAPTURED);
-        return;
-    }
+/* Decide a new cancel against the captured payment `paid`, which it may mark refunded. */
+static void judge_cancel(request *r, request *paid, fantasy__sb_effects *fx) {
     memcpy(r->payment_id, paid->payment_id, sizeof r->payment_id);
     if (!same_money(&paid->amount, &r->amount)) {
         decide(r, FANTASY_PAYMENT_DECLINED, FANTASY_PAYMENT_DECLINED, MSG_PARTIAL);
@@ -329,8 +254,36 @@ static void run_cancel(sandbox *sb, request *r) {
         decide(r, FANTASY_PAYMENT_DECLINED, FANTASY_PAYMENT_DECLINED, MSG_NO_REFUND);
     } else {
         paid->refunded = 1;
+        fx->paid = paid;
         decide(r, FANTASY_PAYMENT_APPROVED, FANTASY_PAYMENT_APPROVED, "");
     }
+}
+
+static fantasy_status cancel_once(sandbox *sb, request *r, fantasy_payment_result *out) {
+    int done = 0;
+    fantasy_status st = try_replay(sb, r, out, &done);
+    if (st != FANTASY_OK || done) {
+        return st;
+    }
+    fantasy__sb_effects fx;
+    memset(&fx, 0, sizeof fx);
+    request paid;
+    int captured = 0;
+    r->payment_id[0] = '\0';
+    st = fantasy__sb_load_capture(sb, r->payment_key, &paid, &captured);
+    if (st == FANTASY_OK && captured) {
+        judge_cancel(r, &paid, &fx);
+    } else if (st == FANTASY_OK) {
+        decide(r, FANTASY_PAYMENT_DECLINED, FANTASY_PAYMENT_DECLINED, MSG_NOT_CAPTURED);
+    }
+    st = st ? st : fantasy__sb_save(sb, r, &fx);
+    if (captured) {
+        fantasy__sb_request_clear(&paid);
+    }
+    if (st == FANTASY_OK) {
+        answer_said(r, out);
+    }
+    return st;
 }
 
 static fantasy_status sandbox_cancel(void *self, const char *payment_key,
@@ -348,22 +301,14 @@ static fantasy_status sandbox_cancel(void *self, const char *payment_key,
     if (st) {
         return st;
     }
-    request *r = request_new(&sb->alloc, KIND_CANCEL, idempotency_key, NULL, payment_key, amount);
-    if (!r) {
-        return fantasy__oom();
-    }
+    request r = fresh_request(FANTASY__SB_CANCEL, idempotency_key, NULL, payment_key, amount);
     pthread_mutex_lock(&sb->lock);
-    int seen = replay(sb, r, out);
-    if (!seen) {
-        run_cancel(sb, r);
-        table_insert(&sb->alloc, &sb->requests, &r->by_key, r->by_key.key);
-        answer_said(r, out);
-    }
+    st = settle(sb, &r, out, cancel_once);
     pthread_mutex_unlock(&sb->lock);
-    if (seen) {
-        fantasy__free(&sb->alloc, r);
+    if (st != FANTASY_OK) {
+        memset(out, 0, sizeof *out);
     }
-    return FANTASY_OK;
+    return st;
 }
 
 /* ---- lookup ----------------------------------------------------------------------------- */
@@ -379,15 +324,16 @@ static fantasy_status sandbox_lookup(void *self, const char *idempotency_key,
     if (st) {
         return st;
     }
-    pthread_mutex_lock(&sb->lock);
-    const request *r = request_of_key(table_find(&sb->requests, idempotency_key));
-    if (r) {
-        answer(r->resolved, r->payment_id, r->message, out);
-    } else {
+    request r;
+    int found = 0;
+    st = fantasy__sb_load(sb, idempotency_key, &r, &found);
+    if (st == FANTASY_OK && found) {
+        answer(r.resolved, r.payment_id, r.message, out);
+        fantasy__sb_request_clear(&r);
+    } else if (st == FANTASY_OK) {
         answer(FANTASY_PAYMENT_NOT_FOUND, "", MSG_NOT_FOUND, out);
     }
-    pthread_mutex_unlock(&sb->lock);
-    return FANTASY_OK;
+    return st;
 }
 
 /* ---- open and destroy ------------------------------------------------------------------- */
@@ -398,39 +344,26 @@ static void sandbox_destroy(void *self) {
         return;
     }
     fantasy_allocator a = sb->alloc;
-    for (size_t i = 0; sb->requests.buckets && i < sb->requests.cap; i++) {
-        node *l = sb->requests.buckets[i];
-        while (l) {
-            node *next = l->next;
-            fantasy__free(&a, request_of_key(l));
-            l = next;
-        }
-    }
-    /* The payments table only links into requests: its records are already gone. */
-    fantasy__free(&a, sb->requests.buckets);
-    fantasy__free(&a, sb->payments.buckets);
     pthread_mutex_destroy(&sb->lock);
     fantasy__free(&a, sb);
 }
 
 fantasy_status fantasy__sandbox_provider_open(const fantasy_allocator *a,
+                                              const fantasy_record_store *records,
                                               fantasy_payment_provider *out) {
-    if (!a || !out) {
-        return fantasy__fail(FANTASY_EINVAL, "sandbox: NULL allocator or out");
+    if (!a || !records || !out) {
+        return fantasy__fail(FANTASY_EINVAL, "sandbox: NULL allocator, record store or out");
+    }
+    if (!records->get || !records->apply) {
+        return fantasy__fail(FANTASY_EINVAL, "sandbox: the record store lacks get or apply");
     }
     sandbox *sb = fantasy__calloc(a, 1, sizeof *sb);
     if (!sb) {
         return fantasy__oom();
     }
     sb->alloc = *a;
-    if (!table_init(a, &sb->requests) || !table_init(a, &sb->payments)) {
-        fantasy__free(a, sb->requests.buckets);
-        fantasy__free(a, sb);
-        return fantasy__oom();
-    }
+    sb->rs = *records;
     if (pthread_mutex_init(&sb->lock, NULL) != 0) {
-        fantasy__free(a, sb->requests.buckets);
-        fantasy__free(a, sb->payments.buckets);
         fantasy__free(a, sb);
         return fantasy__fail(FANTASY_EBACKEND, "sandbox: pthread_mutex_init failed");
     }
