@@ -59,10 +59,32 @@ fantasy_status fantasy__json_parse_doc(const char *data, size_t len, cJSON **out
     return FANTASY_OK;
 }
 
+cJSON *fantasy__json_get(const cJSON *obj, const char *name) {
+    if (!obj || !name) {
+        return NULL;
+    }
+    for (cJSON *c = obj->child; c && c->string; c = c->next) {
+        if (c->string[0] == name[0] && strcmp(c->string, name) == 0) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+const char *fantasy__json_get_str(const cJSON *obj, const char *name) {
+    const cJSON *f = fantasy__json_get(obj, name);
+    return cJSON_IsString(f) ? f->valuestring : "";
+}
+
+int64_t fantasy__json_get_int(const cJSON *obj, const char *name) {
+    const cJSON *f = fantasy__json_get(obj, name);
+    return cJSON_IsNumber(f) ? (int64_t)f->valuedouble : 0;
+}
+
 /* The field, NULL when absent or JSON null; `missing` set when required and absent. */
 static const cJSON *field(const cJSON *obj, const char *name, int required, int *present,
                           fantasy_status *st) {
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(obj, name);
+    const cJSON *f = fantasy__json_get(obj, name);
     if (f && cJSON_IsNull(f)) {
         f = NULL;
     }

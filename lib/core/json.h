@@ -41,6 +41,15 @@ fantasy_status fantasy__json_put_int(cJSON *obj, const char *name, int64_t v);
 fantasy_status fantasy__json_put_bool(cJSON *obj, const char *name, int v);
 fantasy_status fantasy__json_put_null(cJSON *obj, const char *name);
 fantasy_status fantasy__json_put_money(cJSON *obj, const char *name, const fantasy_money *m);
+/* cJSON_GetObjectItemCaseSensitive, same answer (the first member so named, NULL past a
+ * nameless one), but a member's first letter is compared before any strcmp: orders look up a
+ * dozen members of a dozen-member object several times each. */
+cJSON *fantasy__json_get(const cJSON *obj, const char *name);
+/* The member's string, "" when absent or not a string (as fantasy__doc_str). */
+const char *fantasy__json_get_str(const cJSON *obj, const char *name);
+/* The member's number as an integer, 0 when absent or not a number (as fantasy__doc_int). */
+int64_t fantasy__json_get_int(const cJSON *obj, const char *name);
+
 /* Adds `item` (taken, even on failure). */
 fantasy_status fantasy__json_put(cJSON *obj, const char *name, cJSON *item);
 

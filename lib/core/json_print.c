@@ -7,6 +7,7 @@
  * together were a fifth of an orders.create. */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,14 +46,8 @@ static void pbuf_release(pbuf *b) {
     b->p = b->stack;
 }
 
-/* Room for `extra` more bytes and a NUL; 0 (and `failed` set) when out of memory. */
-static int room(pbuf *b, size_t extra) {
-    if (b->failed) {
-        return 0;
-    }
-    if (extra < b->cap - b->len) {
-        return 1;
-    }
+/* room() past the buffer: grow it. 0 (and `failed` set) when out of memory. */
+static int grow(pbuf *b, size_t extra) {
     size_t cap = b->cap;
     while (cap - b->len <= extra) {
         if (cap > SIZE_MAX / 2) {
@@ -75,6 +70,15 @@ static int room(pbuf *b, size_t extra) {
     return 1;
 }
 
+/* Room for `extra` more bytes and a NUL; 0 (and `failed` set) when out of memory. Inline: it
+ * runs for every character and string printed, and nearly always has room. */
+static inline int room(pbuf *b, size_t extra) {
+    if (b->failed) {
+        return 0;
+    }
+    return extra < b->cap - b->len ? 1 : grow(b, extra);
+}
+
 static void put(pbuf *b, const char *s, size_t n) {
     if (room(b, n)) {
         memcpy(b->p + b->len, s, n);
@@ -88,19 +92,45 @@ static void put_char(pbuf *b, char c) {
     }
 }
 
+/* 1 when none of the eight bytes of `w` needs escaping: no control byte (< 0x20), no '"', no
+ * '\\'. Each test is the exact "has a byte below n" bit trick, so a word passes only when all
+ * eight bytes are plain. */
+static int plain_word(uint64_t w) {
+    const uint64_t ones = 0x0101010101010101ULL;
+    const uint64_t highs = 0x8080808080808080ULL;
+    uint64_t ctl = (w - ones * 0x20U) & ~w & highs;
+    uint64_t quote = w ^ (ones * (unsigned char)'"');
+    quote = (quote - ones) & ~quote & highs;
+    uint64_t bslash = w ^ (ones * (unsigned char)'\\');
+    bslash = (bslash - ones) & ~bslash & highs;
+    return (ctl | quote | bslash) == 0;
+}
+
 /* cJSON's escaping: the two-letter escapes, \u00xx (lower-case hex) for other control
- * characters, every other byte as it is. */
+ * characters, every other byte as it is. Plain runs are found eight bytes at a time and copied
+ * whole. */
 static void put_string(pbuf *b, const char *s) {
     static const char hex[] = "0123456789abcdef";
     put_char(b, '"');
     const char *run = s ? s : "";
-    for (const char *q = run; q && *q; q++) {
+    const char *end = run + strlen(run);
+    const char *q = run;
+    while (q < end) {
+        if (end - q >= 8) {
+            uint64_t w = 0;
+            memcpy(&w, q, sizeof w);
+            if (plain_word(w)) {
+                q += 8;
+                continue;
+            }
+        }
         unsigned char c = (unsigned char)*q;
         if (c >= 32 && c != '"' && c != '\\') {
+            q++;
             continue;
         }
         put(b, run, (size_t)(q - run));
-        run = q + 1;
+        run = ++q;
         char esc[6] = { '\\', 0, 0, 0, 0, 0 };
         size_t n = 2;
         switch (c) {
@@ -136,7 +166,7 @@ static void put_string(pbuf *b, const char *s) {
         }
         put(b, esc, n);
     }
-    put(b, run, strlen(run));
+    put(b, run, (size_t)(end - run));
     put_char(b, '"');
 }
 

@@ -29,20 +29,22 @@ static void free_coll(const fantasy_allocator *a, fantasy__memreg_node *node) {
     fantasy__rec_coll *c = (fantasy__rec_coll *)(void *)node;
     for (size_t i = 0; i < c->docs.cap; i++) {
         if (c->docs.slots[i].item) {
-            fantasy__rec_doc_free(a, c->docs.slots[i].item);
+            fantasy__rec_doc_free(c->pool, c->docs.slots[i].item);
         }
     }
     fantasy__rec_table_free(&c->docs, a);
     /* Every key node is in the key table (the ordered tree, when built, holds the same ones). */
     for (size_t i = 0; i < c->key_tab.cap; i++) {
-        fantasy__free(a, c->key_tab.slots[i].item);
+        fantasy__rec_pool_free(c->pool, c->key_tab.slots[i].item);
     }
     fantasy__rec_table_free(&c->key_tab, a);
     (void)pthread_rwlock_destroy(&c->lock);
     fantasy__free(a, c);
 }
 
-fantasy_status fantasy__rec_colls_init(fantasy__rec_colls *cs, const fantasy_allocator *a) {
+fantasy_status fantasy__rec_colls_init(fantasy__rec_colls *cs, const fantasy_allocator *a,
+                                       struct fantasy__rec_pool *pool) {
+    cs->pool = pool;
     return fantasy__memreg_init(&cs->reg, a);
 }
 
@@ -69,12 +71,14 @@ static int init_lock(pthread_rwlock_t *lock) {
     return rc;
 }
 
-static fantasy__rec_coll *coll_new(const fantasy_allocator *a, const char *name) {
+static fantasy__rec_coll *coll_new(const fantasy_allocator *a, fantasy__rec_pool *pool,
+                                   const char *name) {
     size_t len = strlen(name);
     fantasy__rec_coll *c = fantasy__calloc(a, 1, sizeof *c + len + 1);
     if (!c) {
         return NULL;
     }
+    c->pool = pool;
     if (init_lock(&c->lock) != 0) {
         fantasy__free(a, c);
         return NULL;
@@ -91,7 +95,7 @@ fantasy_status fantasy__rec_coll_get_or_add(fantasy__rec_colls *cs, const fantas
     if (*out) {
         return FANTASY_OK;
     }
-    fantasy__rec_coll *c = coll_new(a, name);
+    fantasy__rec_coll *c = coll_new(a, cs->pool, name);
     if (!c) {
         return fantasy__oom();
     }

@@ -5,24 +5,40 @@
 #include <string.h>
 
 #include "backends/memory/record_internal.h"
-#include "core/alloc.h"
 #include "core/error.h"
 
 typedef fantasy__rec_doc doc;
 typedef fantasy__rec_key rkey;
 
-void fantasy__rec_doc_free(const fantasy_allocator *a, fantasy__rec_doc *d) {
+void fantasy__rec_doc_free(fantasy__rec_pool *p, fantasy__rec_doc *d) {
     if (!d) {
         return;
     }
     for (size_t k = 0; k < d->n_keys; k++) {
-        fantasy__free(a, d->keys[k].spare);
+        fantasy__rec_pool_free(p, d->keys[k].spare);
     }
-    fantasy__free(a, d);
+    fantasy__rec_pool_free(p, d);
 }
 
 static int key_cmp(const void *x, const void *y) {
     return strcmp(((const rkey *)x)->key, ((const rkey *)y)->key);
+}
+
+/* Sort by key: insertion sort for the handful of keys most documents have, where qsort's
+ * set-up costs more than the sort. Equal keys are equal strings, so their order is moot. */
+static void sort_keys(rkey *keys, size_t n) {
+    if (n > 16) {
+        qsort(keys, n, sizeof *keys, key_cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        rkey k = keys[i];
+        size_t j = i;
+        for (; j > 0 && strcmp(keys[j - 1].key, k.key) > 0; j--) {
+            keys[j] = keys[j - 1];
+        }
+        keys[j] = k;
+    }
 }
 
 /* Sort the keys and merge repeats (a key held unique once is unique): a document holds a key
@@ -31,7 +47,7 @@ static void dedupe_keys(doc *d) {
     if (d->n_keys < 2) {
         return;
     }
-    qsort(d->keys, d->n_keys, sizeof *d->keys, key_cmp);
+    sort_keys(d->keys, d->n_keys);
     size_t w = 0;
     for (size_t r = 1; r < d->n_keys; r++) {
         if (strcmp(d->keys[r].key, d->keys[w].key) == 0) {
@@ -64,10 +80,10 @@ static char *copy_str(char *dst, const char *src) {
 
 /* The new version of a put's document, in one block: struct, keys, id, key strings, bytes.
  * @return NULL when out of memory. */
-fantasy__rec_doc *fantasy__rec_doc_make(const fantasy_allocator *a, const fantasy_record_op *op,
+fantasy__rec_doc *fantasy__rec_doc_make(fantasy__rec_pool *pool, const fantasy_record_op *op,
                                         uint64_t hash) {
     size_t size = doc_size(op);
-    doc *d = size ? fantasy__alloc(a, size) : NULL;
+    doc *d = size ? fantasy__rec_pool_alloc(pool, size) : NULL;
     if (!d) {
         return NULL;
     }

@@ -90,12 +90,13 @@ typedef const char *(*fantasy__rec_key_of)(const void *item);
 typedef struct fantasy__rec_coll {
     fantasy__memreg_node reg; /* first: the store's registry holds collections as nodes */
     pthread_rwlock_t lock;
-    fantasy__rec_table docs;    /* fantasy__rec_doc by id */
-    fantasy__rec_table key_tab; /* fantasy__rec_keynode by key: exact lookups */
-    fantasy__rec_node *keys;    /* the same key nodes in key order, for prefix scans: kept
-                                 * only once `ordered` (set by the first find_keys), since most
-                                 * collections are never scanned and a key with one holder per
-                                 * document (idempotency keys) would cost a deep insert each */
+    struct fantasy__rec_pool *pool; /* the store's: where its versions and key nodes live */
+    fantasy__rec_table docs;        /* fantasy__rec_doc by id */
+    fantasy__rec_table key_tab;     /* fantasy__rec_keynode by key: exact lookups */
+    fantasy__rec_node *keys;        /* the same key nodes in key order, for prefix scans: kept
+                                     * only once `ordered` (set by the first find_keys), since most
+                                     * collections are never scanned and a key with one holder per
+                                     * document (idempotency keys) would cost a deep insert each */
     int ordered;
     char name[];
 } fantasy__rec_coll;
@@ -113,16 +114,52 @@ typedef struct fantasy__rec_doc {
     size_t n_keys;
 } fantasy__rec_doc;
 
+/* ---- blocks for versions and key nodes (record_pool.c) ---- */
+
+#define FANTASY__REC_POOL_LANES   8
+#define FANTASY__REC_POOL_CLASSES 64 /* size classes of 32 bytes: blocks up to 2 KB */
+
+/* One lane of the pool: its own lock, free lists and chunk, so threads rarely meet. */
+typedef struct fantasy__rec_lane {
+    pthread_mutex_t lock;
+    void *free[FANTASY__REC_POOL_CLASSES + 1]; /* by size class; [0] unused */
+    char *bump;                                /* the unused rest of the newest chunk */
+    char *end;
+    void *chunks;      /* the lane's chunks, newest first */
+    size_t next_chunk; /* the size of the next one; 0: the first size */
+    char pad[64];      /* keeps the next lane's lock off this lane's last cache line */
+} fantasy__rec_lane;
+
+/* The store's blocks for document versions and key nodes (record_pool.c). */
+typedef struct fantasy__rec_pool {
+    const fantasy_allocator *a;
+    fantasy__rec_lane lanes[FANTASY__REC_POOL_LANES];
+} fantasy__rec_pool;
+
+/* Set up an empty pool drawing on `a` (which must outlive it). FANTASY_ENOMEM when a lock
+ * cannot be made. */
+fantasy_status fantasy__rec_pool_init(fantasy__rec_pool *p, const fantasy_allocator *a);
+
+/* Give every chunk back to the allocator; blocks still handed out become invalid. */
+void fantasy__rec_pool_destroy(fantasy__rec_pool *p);
+
+/* A block of at least `n` bytes, aligned to 16 when the allocator's blocks are (malloc's are);
+ * NULL when out of memory. Thread-safe. */
+void *fantasy__rec_pool_alloc(fantasy__rec_pool *p, size_t n);
+
+/* Return a block of this pool (NULL: nothing). Thread-safe, from any thread. */
+void fantasy__rec_pool_free(fantasy__rec_pool *p, void *ptr);
+
 /* ---- document versions (record_doc.c) ---- */
 
 /* A put's new version as one block (struct, keys sorted and merged, id, key strings, bytes),
  * not linked anywhere; `hash` is fantasy__rec_hash of its collection and id. NULL when out of
  * memory. */
-fantasy__rec_doc *fantasy__rec_doc_make(const fantasy_allocator *a, const fantasy_record_op *op,
+fantasy__rec_doc *fantasy__rec_doc_make(fantasy__rec_pool *p, const fantasy_record_op *op,
                                         uint64_t hash);
 
 /* Free a version and its unused spare key nodes (NULL: nothing). */
-void fantasy__rec_doc_free(const fantasy_allocator *a, fantasy__rec_doc *d);
+void fantasy__rec_doc_free(fantasy__rec_pool *p, fantasy__rec_doc *d);
 
 /* ---- hash tables (record_table.c) ---- */
 
@@ -157,9 +194,11 @@ void fantasy__rec_table_free(fantasy__rec_table *t, const fantasy_allocator *a);
 /* The collections of a store: a registry read without a lock. */
 typedef struct fantasy__rec_colls {
     fantasy__memreg reg;
+    struct fantasy__rec_pool *pool; /* given to each collection made */
 } fantasy__rec_colls;
 
-fantasy_status fantasy__rec_colls_init(fantasy__rec_colls *cs, const fantasy_allocator *a);
+fantasy_status fantasy__rec_colls_init(fantasy__rec_colls *cs, const fantasy_allocator *a,
+                                       struct fantasy__rec_pool *pool);
 
 /* Frees every collection, with its documents and key nodes. */
 void fantasy__rec_colls_destroy(fantasy__rec_colls *cs, const fantasy_allocator *a);

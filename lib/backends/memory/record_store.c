@@ -38,6 +38,7 @@ typedef struct store {
     unsigned magic;
     fantasy_allocator a;
     fantasy__rec_colls colls;
+    fantasy__rec_pool pool; /* document versions and key nodes */
 } store;
 
 /* The undo log of one op of a batch. */
@@ -93,7 +94,7 @@ static fantasy_status prepare(store *s, const fantasy_record_op *ops, size_t n, 
     for (size_t i = 0; i < n; i++) {
         e[i].hash = fantasy__rec_hash(ops[i].collection, ops[i].id);
         if (ops[i].kind == FANTASY_OP_PUT) {
-            e[i].fresh = fantasy__rec_doc_make(&s->a, &ops[i], e[i].hash);
+            e[i].fresh = fantasy__rec_doc_make(&s->pool, &ops[i], e[i].hash);
             if (!e[i].fresh) {
                 return fantasy__oom();
             }
@@ -156,10 +157,10 @@ static void chain(node **garbage, keynode *kn) {
     *garbage = &kn->node;
 }
 
-static void free_chain(const fantasy_allocator *a, node *garbage) {
+static void free_chain(fantasy__rec_pool *p, node *garbage) {
     while (garbage) {
         node *next = garbage->left;
-        fantasy__free(a, garbage);
+        fantasy__rec_pool_free(p, garbage);
         garbage = next;
     }
 }
@@ -331,7 +332,7 @@ static void detach_spares(entry *e, size_t n, node **garbage) {
  * A key node found here stays in the collection until the batch is over: empty ones are only
  * swept after it. @return 0, or -1 when out of memory (the spares made so far stay with the doc).
  */
-static int add_spares(const fantasy_allocator *a, const coll *c, doc *d) {
+static int add_spares(fantasy__rec_pool *p, const coll *c, doc *d) {
     for (size_t k = 0; k < d->n_keys; k++) {
         keynode *found = lookup_key(c, d->keys[k].key, d->keys[k].key_hash);
         if (found) {
@@ -339,7 +340,7 @@ static int add_spares(const fantasy_allocator *a, const coll *c, doc *d) {
             continue;
         }
         size_t len = strlen(d->keys[k].key);
-        keynode *kn = fantasy__alloc(a, sizeof *kn + len + 1);
+        keynode *kn = fantasy__rec_pool_alloc(p, sizeof *kn + len + 1);
         if (!kn) {
             return -1;
         }
@@ -372,13 +373,32 @@ static fantasy_status reserve_room(store *s, const entry *e, size_t n, coll *con
     return FANTASY_OK;
 }
 
+/* Start the batch's hash-table probes at once: the document and key tables of a busy store are
+ * far bigger than the cache, and probed one after another each op's slots miss in turn. */
+static void prefetch_slots(const entry *e, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const coll *c = e[i].col;
+        if (!c) {
+            continue;
+        }
+        if (c->docs.cap) {
+            __builtin_prefetch(&c->docs.slots[(size_t)e[i].hash & (c->docs.cap - 1)]);
+        }
+        for (size_t k = 0; e[i].fresh && c->key_tab.cap && k < e[i].fresh->n_keys; k++) {
+            uint64_t h = e[i].fresh->keys[k].key_hash;
+            __builtin_prefetch(&c->key_tab.slots[(size_t)h & (c->key_tab.cap - 1)]);
+        }
+    }
+}
+
 static fantasy_status apply_locked(store *s, const fantasy_record_op *ops, size_t n, entry *e,
                                    coll **set, size_t n_set) {
     node *garbage = NULL;
     fantasy__rec_colls_lock(set, n_set);
     fantasy_status st = reserve_room(s, e, n, set, n_set);
+    prefetch_slots(e, n);
     for (size_t i = 0; i < n && st == FANTASY_OK; i++) {
-        if (e[i].fresh && add_spares(&s->a, e[i].col, e[i].fresh) != 0) {
+        if (e[i].fresh && add_spares(&s->pool, e[i].col, e[i].fresh) != 0) {
             st = fantasy__oom();
         }
     }
@@ -390,7 +410,7 @@ static fantasy_status apply_locked(store *s, const fantasy_record_op *ops, size_
         detach_spares(e, n, &garbage);
     }
     fantasy__rec_colls_unlock(set, n_set);
-    free_chain(&s->a, garbage);
+    free_chain(&s->pool, garbage);
     return st;
 }
 
@@ -459,7 +479,7 @@ static fantasy_status rec_apply(void *self, const fantasy_record_op *ops, size_t
             versions_out[i] = e[i].version;
         }
         /* Only this batch can reach these now: the replaced versions, or all new ones. */
-        fantasy__rec_doc_free(&s->a, st == FANTASY_OK ? e[i].old : e[i].fresh);
+        fantasy__rec_doc_free(&s->pool, st == FANTASY_OK ? e[i].old : e[i].fresh);
     }
     if (e != small) {
         fantasy__free(&s->a, e);
@@ -627,6 +647,7 @@ static void rec_destroy(void *self) {
         return;
     }
     fantasy__rec_colls_destroy(&s->colls, &s->a);
+    fantasy__rec_pool_destroy(&s->pool);
     s->magic = STORE_DEAD;
     fantasy_allocator a = s->a;
     fantasy__free(&a, s);
@@ -648,8 +669,14 @@ FANTASY_API fantasy_status fantasy_memory_record_store_open(const fantasy_alloca
         return fantasy__oom();
     }
     s->a = a;
-    st = fantasy__rec_colls_init(&s->colls, &a);
+    st = fantasy__rec_pool_init(&s->pool, &s->a);
     if (st != FANTASY_OK) {
+        fantasy__free(&a, s);
+        return st;
+    }
+    st = fantasy__rec_colls_init(&s->colls, &a, &s->pool);
+    if (st != FANTASY_OK) {
+        fantasy__rec_pool_destroy(&s->pool);
         fantasy__free(&a, s);
         return st;
     }

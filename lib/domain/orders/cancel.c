@@ -8,8 +8,8 @@
 
 /* VOID every ticket of the order in the same apply as REFUNDED, then give the units back. */
 fantasy_status fantasy__order_finish_refund(fantasy_park *park, cJSON *doc, int64_t *version) {
-    const char *oid = fantasy__doc_str(doc, "order_id");
-    int64_t qty = fantasy__doc_int(doc, "quantity");
+    const char *oid = fantasy__json_get_str(doc, "order_id");
+    int64_t qty = fantasy__json_get_int(doc, "quantity");
     char key[128];
     (void)snprintf(key, sizeof key, "order:%s", oid);
     fantasy_list *ids = NULL;
@@ -28,7 +28,7 @@ fantasy_status fantasy__order_finish_refund(fantasy_park *park, cJSON *doc, int6
     st = st ? st : fantasy__batch_order(&b, doc, *version);
     char k_user[128];
     (void)snprintf(k_user, sizeof k_user, "%s%s", FANTASY__KEY_USER,
-                   fantasy__doc_str(doc, "user_id"));
+                   fantasy__json_get_str(doc, "user_id"));
     const char *keys[] = { FANTASY__KEY_ALL, "status:VOID", k_user, key, NULL };
     for (size_t i = 0; st == FANTASY_OK && i < fantasy_list_size(ids); i++) {
         cJSON *t = NULL;
@@ -69,7 +69,7 @@ static fantasy_status cancel_unpaid(fantasy_park *park, cJSON *doc, int64_t *ver
 fantasy_status fantasy__order_refund(fantasy_park *park, cJSON *doc, int64_t *version,
                                      const char *reason) {
     char refund_key[FANTASY_ID_MAX];
-    fantasy__id_derived(0, fantasy__doc_str(doc, "order_id"), "refund", refund_key);
+    fantasy__id_derived(0, fantasy__json_get_str(doc, "order_id"), "refund", refund_key);
     fantasy_status st = fantasy__doc_set_str(doc, "refund_key", refund_key);
     st = st ? st
             : fantasy__doc_set_int(doc, "lease_until",
@@ -80,12 +80,12 @@ fantasy_status fantasy__order_refund(fantasy_park *park, cJSON *doc, int64_t *ve
     if (st != FANTASY_OK) {
         return st;
     }
-    const cJSON *pay = cJSON_GetObjectItemCaseSensitive(doc, "payment");
+    const cJSON *pay = fantasy__json_get(doc, "payment");
     fantasy_payment_result r;
     memset(&r, 0, sizeof r);
     fantasy_status call =
-        park->payments.cancel(park->payments.self, fantasy__doc_str(pay, "payment_key"), &amount,
-                              reason ? reason : "canceled", refund_key, &r);
+        park->payments.cancel(park->payments.self, fantasy__json_get_str(pay, "payment_key"),
+                              &amount, reason ? reason : "canceled", refund_key, &r);
     if (call == FANTASY_OK && r.outcome == FANTASY_PAYMENT_APPROVED) {
         return fantasy__order_finish_refund(park, doc, version);
     }
@@ -106,7 +106,7 @@ fantasy_status fantasy__orders_cancel(fantasy_park *park, const fantasy_actor *a
     cJSON *doc = NULL;
     int64_t ver = 0;
     fantasy_status st = fantasy__order_load(park, actor, order_id, 0, &doc, &ver);
-    const char *status = st == FANTASY_OK ? fantasy__doc_str(doc, "status") : "";
+    const char *status = st == FANTASY_OK ? fantasy__json_get_str(doc, "status") : "";
     if (st != FANTASY_OK) {
         /* nothing to do */
     } else if (strcmp(status, "PENDING_PAYMENT") == 0) {
@@ -114,7 +114,7 @@ fantasy_status fantasy__orders_cancel(fantasy_park *park, const fantasy_actor *a
     } else if (strcmp(status, "PAID") == 0) {
         st = fantasy__order_refund(park, doc, &ver, reason);
     } else if (strcmp(status, "REFUND_PENDING") == 0) {
-        st = fantasy__doc_int(doc, "lease_until") > fantasy__now(park)
+        st = fantasy__json_get_int(doc, "lease_until") > fantasy__now(park)
                  ? fantasy__fail(FANTASY_ECONFLICT, "a refund of this order is in flight")
                  : fantasy__order_refund(park, doc, &ver, reason);
     } else if (strcmp(status, "PAYING") == 0 || strcmp(status, "PAYMENT_UNKNOWN") == 0) {

@@ -42,8 +42,8 @@ static fantasy_status replay(fantasy_park *park, const fantasy_actor *actor, con
     }
     *found = 1;
     (void)actor;
-    if (strcmp(fantasy__doc_str(order, "product_id"), product_id) != 0 ||
-        fantasy__doc_int(order, "quantity") != qty) {
+    if (strcmp(fantasy__json_get_str(order, "product_id"), product_id) != 0 ||
+        fantasy__json_get_int(order, "quantity") != qty) {
         st = fantasy__fail(FANTASY_EIDEMPOTENCY, "idempotency_key was used with other arguments");
     } else {
         st = fantasy__order_json(park, order, ver, result);
@@ -52,23 +52,53 @@ static fantasy_status replay(fantasy_park *park, const fantasy_actor *actor, con
     return st;
 }
 
+/* Members named by string literals: cJSON keeps the name's pointer instead of copying it, two
+ * allocations fewer per member of an object made on every order. Takes `item`. */
+static fantasy_status put_lit(cJSON *o, const char *name, cJSON *item) {
+    if (!item || !cJSON_AddItemToObjectCS(o, name, item)) {
+        cJSON_Delete(item);
+        return fantasy__oom();
+    }
+    return FANTASY_OK;
+}
+
+static fantasy_status put_lit_str(cJSON *o, const char *name, const char *s) {
+    return put_lit(o, name, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+}
+
+static fantasy_status put_lit_int(cJSON *o, const char *name, int64_t v) {
+    return put_lit(o, name, cJSON_CreateNumber((double)v));
+}
+
+/* fantasy__json_put_money, with literal names. */
+static fantasy_status put_lit_money(cJSON *o, const char *name, const fantasy_money *m) {
+    cJSON *amount = cJSON_CreateObject();
+    fantasy_status st = amount ? put_lit_int(amount, "amount", m->amount_minor) : fantasy__oom();
+    st = st ? st : put_lit_str(amount, "currency", m->currency);
+    if (st != FANTASY_OK) {
+        cJSON_Delete(amount);
+        return st;
+    }
+    return put_lit(o, name, amount);
+}
+
 static fantasy_status new_order(fantasy_park *park, const char *id, const char *user_id,
                                 const char *product_id, int64_t qty, const fantasy_money *amount,
                                 const char *key, cJSON **out) {
     int64_t now = fantasy__now(park);
     cJSON *o = cJSON_CreateObject();
     fantasy_status st = o ? FANTASY_OK : fantasy__oom();
-    st = st ? st : fantasy__json_put_str(o, "order_id", id);
-    st = st ? st : fantasy__json_put_str(o, "user_id", user_id);
-    st = st ? st : fantasy__json_put_str(o, "product_id", product_id);
-    st = st ? st : fantasy__json_put_int(o, "quantity", qty);
-    st = st ? st : fantasy__json_put_money(o, "amount", amount);
-    st = st ? st : fantasy__json_put_str(o, "status", "PENDING_PAYMENT");
-    st = st ? st : fantasy__json_put_int(o, "expires_at", now + park->settings.order_ttl_ms);
-    st = st ? st : fantasy__json_put_null(o, "payment");
-    st = st ? st : fantasy__json_put_int(o, "created_at", now);
-    st = st ? st : fantasy__json_put_str(o, "idempotency_key", key);
-    st = st ? st : fantasy__json_put_int(o, "lease_until", 0);
+    st = st ? st : put_lit_str(o, "order_id", id);
+    st = st ? st : put_lit_str(o, "user_id", user_id);
+    st = st ? st : put_lit_str(o, "product_id", product_id);
+    st = st ? st : put_lit_int(o, "quantity", qty);
+    st = st ? st : put_lit_money(o, "amount", amount);
+    st = st ? st : put_lit_str(o, "status", "PENDING_PAYMENT");
+    st = st ? st : put_lit_int(o, "expires_at", now + park->settings.order_ttl_ms);
+    st = st ? st : put_lit(o, "payment", cJSON_CreateNull());
+    st = st ? st : put_lit_int(o, "created_at", now);
+    st = st ? st : put_lit_str(o, "idempotency_key", key);
+    st = st ? st : put_lit_int(o, "lease_until", 0);
     if (st != FANTASY_OK) {
         cJSON_Delete(o);
         return st;
@@ -86,17 +116,17 @@ static fantasy_status record_order(fantasy_park *park, const cJSON *order, const
         return st;
     }
     cJSON *idem = cJSON_CreateObject();
-    st = idem ? fantasy__json_put_str(idem, "order_id", fantasy__doc_str(order, "order_id"))
+    st = idem ? put_lit_str(idem, "order_id", fantasy__json_get_str(order, "order_id"))
               : fantasy__oom();
     st = st ? st : fantasy__batch_order(&b, order, 0);
     st = st ? st
-            : fantasy__batch_doc(&b, FANTASY__COL_IDEMPOTENCY, fantasy__doc_str(order, "order_id"),
-                                 idem, 0, NULL, ikey);
+            : fantasy__batch_doc(&b, FANTASY__COL_IDEMPOTENCY,
+                                 fantasy__json_get_str(order, "order_id"), idem, 0, NULL, ikey);
     st = st ? st : fantasy__batch_event(&b, "orders.created", order);
     st = st ? st : fantasy__batch_event(&b, "inventory.reserved", order);
     fantasy_stock_counts c;
     if (st == FANTASY_OK &&
-        park->stock.counts(park->stock.self, fantasy__doc_str(order, "product_id"), &c) ==
+        park->stock.counts(park->stock.self, fantasy__json_get_str(order, "product_id"), &c) ==
             FANTASY_OK &&
         c.available == 0) {
         st = fantasy__batch_event(&b, "inventory.sold_out", order);
@@ -109,12 +139,12 @@ static fantasy_status record_order(fantasy_park *park, const cJSON *order, const
 
 static fantasy_status reserve(fantasy_park *park, const cJSON *order, int64_t limit) {
     fantasy_hold h = {
-        .hold_id = fantasy__doc_str(order, "order_id"),
-        .product_id = fantasy__doc_str(order, "product_id"),
-        .user_id = fantasy__doc_str(order, "user_id"),
-        .qty = fantasy__doc_int(order, "quantity"),
+        .hold_id = fantasy__json_get_str(order, "order_id"),
+        .product_id = fantasy__json_get_str(order, "product_id"),
+        .user_id = fantasy__json_get_str(order, "user_id"),
+        .qty = fantasy__json_get_int(order, "quantity"),
         .per_user_limit = limit,
-        .expires_at_ms = fantasy__doc_int(order, "expires_at"),
+        .expires_at_ms = fantasy__json_get_int(order, "expires_at"),
     };
     return park->stock.reserve(park->stock.self, &h);
 }

@@ -16,7 +16,7 @@ fantasy_status fantasy__order_mark(cJSON *doc, const char *flag) {
 }
 
 int fantasy__order_marked(const cJSON *doc, const char *flag) {
-    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(doc, flag));
+    return cJSON_IsTrue(fantasy__json_get(doc, flag));
 }
 
 /* The apply that ends a step: the mark goes, with `event` when not NULL. A concurrent run_due
@@ -45,7 +45,8 @@ static fantasy_status settle(fantasy_park *park, cJSON *doc, int64_t *version, c
 fantasy_status fantasy__order_give_back(fantasy_park *park, cJSON *doc, int64_t *version) {
     /* A replay on a RETURNED hold succeeds unchanged (PORTS.md), so a rerun after a crash
      * between the two steps lands here too and still announces the return once. */
-    fantasy_status st = park->stock.give_back(park->stock.self, fantasy__doc_str(doc, "order_id"));
+    fantasy_status st =
+        park->stock.give_back(park->stock.self, fantasy__json_get_str(doc, "order_id"));
     if (st == FANTASY_ENOTFOUND) {
         /* The stock store never knew this hold: no units to give back, nothing to announce. */
         fantasy__error_clear();
@@ -73,7 +74,7 @@ static fantasy_status repair_expired_event(fantasy_park *park, const char *oid,
 }
 
 fantasy_status fantasy__order_release(fantasy_park *park, cJSON *doc, int64_t *version) {
-    const char *oid = fantasy__doc_str(doc, "order_id");
+    const char *oid = fantasy__json_get_str(doc, "order_id");
     fantasy_hold_info h;
     memset(&h, 0, sizeof h);
     fantasy_status st = park->stock.hold(park->stock.self, oid, &h);
@@ -96,7 +97,7 @@ fantasy_status fantasy__order_release(fantasy_park *park, cJSON *doc, int64_t *v
         return st ? st : settle(park, doc, version, FANTASY__ORDER_RELEASE, NULL);
     default:
         return fantasy__fail(FANTASY_ESTATE, "order %s is %s but its hold is in state %d", oid,
-                             fantasy__doc_str(doc, "status"), (int)h.state);
+                             fantasy__json_get_str(doc, "status"), (int)h.state);
     }
 }
 

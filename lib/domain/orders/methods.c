@@ -78,8 +78,8 @@ typedef struct order_filter {
 
 static int keep_order(const cJSON *doc, const void *ctx) {
     const order_filter *f = ctx;
-    return (!f->status || strcmp(f->status, fantasy__doc_str(doc, "status")) == 0) &&
-           (!f->user_id || strcmp(f->user_id, fantasy__doc_str(doc, "user_id")) == 0);
+    return (!f->status || strcmp(f->status, fantasy__json_get_str(doc, "status")) == 0) &&
+           (!f->user_id || strcmp(f->user_id, fantasy__json_get_str(doc, "user_id")) == 0);
 }
 
 static fantasy_status m_list(fantasy_park *park, const fantasy_actor *actor, const cJSON *args,

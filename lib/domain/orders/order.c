@@ -50,8 +50,8 @@ static void join2(char *out, size_t cap, const char *a, const char *b) {
 
 fantasy_status fantasy__batch_order(fantasy__batch *b, const cJSON *doc, int64_t expected) {
     char k_status[128], k_user[128];
-    join2(k_status, sizeof k_status, FANTASY__KEY_STATUS, fantasy__doc_str(doc, "status"));
-    join2(k_user, sizeof k_user, FANTASY__KEY_USER, fantasy__doc_str(doc, "user_id"));
+    join2(k_status, sizeof k_status, FANTASY__KEY_STATUS, fantasy__json_get_str(doc, "status"));
+    join2(k_user, sizeof k_user, FANTASY__KEY_USER, fantasy__json_get_str(doc, "user_id"));
     const char *keys[6] = { FANTASY__KEY_ALL, k_status, k_user, NULL };
     size_t n = 3;
     if (fantasy__order_marked(doc, FANTASY__ORDER_RELEASE)) {
@@ -60,7 +60,7 @@ fantasy_status fantasy__batch_order(fantasy__batch *b, const cJSON *doc, int64_t
     if (fantasy__order_marked(doc, FANTASY__ORDER_GIVE_BACK)) {
         keys[n++] = FANTASY__KEY_GIVE_BACK;
     }
-    return fantasy__batch_doc(b, FANTASY__COL_ORDERS, fantasy__doc_str(doc, "order_id"), doc,
+    return fantasy__batch_doc(b, FANTASY__COL_ORDERS, fantasy__json_get_str(doc, "order_id"), doc,
                               expected, keys, NULL);
 }
 
@@ -69,13 +69,13 @@ fantasy_status fantasy__batch_event(fantasy__batch *b, const char *type, const c
         return fantasy__fail(FANTASY_EMISUSE, "batch: too many events");
     }
     /* The payload straight from the order's fields: no cJSON object per event. */
-    const char *order_id = fantasy__doc_str(order, "order_id");
+    const char *order_id = fantasy__json_get_str(order, "order_id");
     const fantasy__json_field payload[] = {
         { .name = "order_id", .str = order_id },
         { .name = "hold_id", .str = order_id },
-        { .name = "user_id", .str = fantasy__doc_str(order, "user_id") },
-        { .name = "product_id", .str = fantasy__doc_str(order, "product_id") },
-        { .name = "quantity", .num = fantasy__doc_int(order, "quantity") },
+        { .name = "user_id", .str = fantasy__json_get_str(order, "user_id") },
+        { .name = "product_id", .str = fantasy__json_get_str(order, "product_id") },
+        { .name = "quantity", .num = fantasy__json_get_int(order, "quantity") },
     };
     fantasy_status st =
         fantasy__event_make_fields(b->park, type, payload, sizeof payload / sizeof payload[0], NULL,
@@ -137,7 +137,7 @@ fantasy_status fantasy__order_load(fantasy_park *park, const fantasy_actor *acto
         return st;
     }
     int staff = actor->role >= FANTASY_ROLE_MANAGER && !owner_only;
-    if (!staff && strcmp(actor->user_id, fantasy__doc_str(*doc, "user_id")) != 0) {
+    if (!staff && strcmp(actor->user_id, fantasy__json_get_str(*doc, "user_id")) != 0) {
         /* Other users' orders are not revealed. */
         cJSON_Delete(*doc);
         *doc = NULL;
@@ -155,7 +155,7 @@ fantasy_status fantasy__ticket_json(fantasy_park *park, const cJSON *doc, int64_
     cJSON *o = cJSON_CreateObject();
     fantasy_status st = o ? FANTASY_OK : fantasy__oom();
     for (size_t i = 0; fields[i] && st == FANTASY_OK; i++) {
-        st = fantasy__json_put_str(o, fields[i], fantasy__doc_str(doc, fields[i]));
+        st = fantasy__json_put_str(o, fields[i], fantasy__json_get_str(doc, fields[i]));
     }
     if (st != FANTASY_OK) {
         cJSON_Delete(o);
@@ -245,8 +245,8 @@ static fantasy_status public_members(const cJSON *doc, cJSON *o) {
 static fantasy_status finish_api(fantasy_park *park, const cJSON *doc, int64_t version, cJSON *o) {
     cJSON *tickets = NULL;
     fantasy_status st = FANTASY_OK;
-    if (may_have_tickets(fantasy__doc_str(doc, "status"))) {
-        st = order_tickets(park, fantasy__doc_str(doc, "order_id"), &tickets);
+    if (may_have_tickets(fantasy__json_get_str(doc, "status"))) {
+        st = order_tickets(park, fantasy__json_get_str(doc, "order_id"), &tickets);
     } else {
         tickets = cJSON_CreateArray();
         st = tickets ? FANTASY_OK : fantasy__oom();
@@ -277,7 +277,7 @@ fantasy_status fantasy__order_json_take(fantasy_park *park, cJSON *doc, int64_t 
             cJSON_Delete(cJSON_DetachItemViaPointer(doc, c));
         }
     }
-    cJSON *pay = cJSON_GetObjectItemCaseSensitive(doc, "payment");
+    cJSON *pay = fantasy__json_get(doc, "payment");
     if (cJSON_IsObject(pay)) {
         cJSON_DeleteItemFromObjectCaseSensitive(pay, "provider_key");
     }
@@ -309,7 +309,8 @@ fantasy_status fantasy__order_move(fantasy_park *park, cJSON *doc, int64_t *vers
     st = st ? st : fantasy__batch_apply(&b, version);
     fantasy__batch_free(&b);
     if (st == FANTASY_ECONFLICT) {
-        return fantasy__fail(st, "order %s changed meanwhile", fantasy__doc_str(doc, "order_id"));
+        return fantasy__fail(st, "order %s changed meanwhile",
+                             fantasy__json_get_str(doc, "order_id"));
     }
     return st;
 }

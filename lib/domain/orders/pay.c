@@ -9,11 +9,11 @@
 /* One VALID ticket per unit, in the same batch as PAID. */
 static fantasy_status add_tickets(fantasy_park *park, fantasy__batch *b, const cJSON *doc,
                                   int64_t qty) {
-    const char *oid = fantasy__doc_str(doc, "order_id");
+    const char *oid = fantasy__json_get_str(doc, "order_id");
     fantasy_status st = FANTASY_OK;
     char key_user[128], key_order[128];
     (void)snprintf(key_user, sizeof key_user, "%s%s", FANTASY__KEY_USER,
-                   fantasy__doc_str(doc, "user_id"));
+                   fantasy__json_get_str(doc, "user_id"));
     (void)snprintf(key_order, sizeof key_order, "order:%s", oid);
     const char *keys[] = { FANTASY__KEY_ALL, "status:VALID", key_user, key_order, NULL };
     char ids[FANTASY__ORDER_MAX_QTY][FANTASY_ID_MAX];
@@ -22,8 +22,9 @@ static fantasy_status add_tickets(fantasy_park *park, fantasy__batch *b, const c
         st = t ? fantasy__park_id(park, ids[i]) : fantasy__oom();
         st = st ? st : fantasy__json_put_str(t, "ticket_id", ids[i]);
         st = st ? st : fantasy__json_put_str(t, "order_id", oid);
-        st = st ? st : fantasy__json_put_str(t, "product_id", fantasy__doc_str(doc, "product_id"));
-        st = st ? st : fantasy__json_put_str(t, "user_id", fantasy__doc_str(doc, "user_id"));
+        st = st ? st
+                : fantasy__json_put_str(t, "product_id", fantasy__json_get_str(doc, "product_id"));
+        st = st ? st : fantasy__json_put_str(t, "user_id", fantasy__json_get_str(doc, "user_id"));
         st = st ? st : fantasy__json_put_str(t, "status", "VALID");
         st = st ? st : fantasy__batch_doc(b, FANTASY__COL_TICKETS, ids[i], t, 0, keys, NULL);
         cJSON_Delete(t);
@@ -34,18 +35,18 @@ static fantasy_status add_tickets(fantasy_park *park, fantasy__batch *b, const c
 /* PAID with one VALID ticket per unit, after the hold is confirmed. */
 fantasy_status fantasy__order_finish_paid(fantasy_park *park, cJSON *doc, int64_t *version,
                                           const char *payment_id) {
-    const char *oid = fantasy__doc_str(doc, "order_id");
+    const char *oid = fantasy__json_get_str(doc, "order_id");
     fantasy_status st = park->stock.confirm(park->stock.self, oid, fantasy__now(park));
     if (st != FANTASY_OK) {
         return st;
     }
-    int64_t qty = fantasy__doc_int(doc, "quantity");
+    int64_t qty = fantasy__json_get_int(doc, "quantity");
     fantasy__batch b;
     st = fantasy__batch_init(park, &b, (size_t)qty + 1);
     if (st != FANTASY_OK) {
         return st;
     }
-    cJSON *pay = cJSON_GetObjectItemCaseSensitive(doc, "payment");
+    cJSON *pay = fantasy__json_get(doc, "payment");
     if (cJSON_IsObject(pay)) {
         cJSON_DeleteItemFromObjectCaseSensitive(pay, "payment_id");
         st = fantasy__json_put_str(pay, "payment_id", payment_id);
@@ -73,14 +74,14 @@ fantasy_status fantasy__order_unpay(fantasy_park *park, cJSON *doc, int64_t *ver
                                     int declined) {
     const char *cause = declined ? "payments.declined" : NULL;
     fantasy_status st = drop_payment(doc);
-    if (st == FANTASY_OK && fantasy__now(park) >= fantasy__doc_int(doc, "expires_at")) {
+    if (st == FANTASY_OK && fantasy__now(park) >= fantasy__json_get_int(doc, "expires_at")) {
         return fantasy__order_expire(park, doc, version, cause);
     }
     const char *const events[] = { cause, NULL };
     st = st ? st : fantasy__order_move(park, doc, version, "PENDING_PAYMENT", events);
     if (st == FANTASY_OK) {
-        st = park->stock.extend(park->stock.self, fantasy__doc_str(doc, "order_id"),
-                                fantasy__doc_int(doc, "expires_at"));
+        st = park->stock.extend(park->stock.self, fantasy__json_get_str(doc, "order_id"),
+                                fantasy__json_get_int(doc, "expires_at"));
         if (st == FANTASY_ESTATE || st == FANTASY_ENOTFOUND) {
             /* The hold is gone (swept): nothing left to pay for, so the order ends too. */
             fantasy__error_clear();
@@ -101,14 +102,14 @@ static fantasy_status check_pay(fantasy_park *park, const cJSON *doc, const char
         return fantasy__fail(FANTASY_EAMOUNT, "amount must be %lld %s",
                              (long long)want.amount_minor, want.currency);
     }
-    const char *status = fantasy__doc_str(doc, "status");
-    const cJSON *pay = cJSON_GetObjectItemCaseSensitive(doc, "payment");
+    const char *status = fantasy__json_get_str(doc, "status");
+    const cJSON *pay = fantasy__json_get(doc, "payment");
     *done = 0;
     if (st != FANTASY_OK) {
         return st;
     }
     if (strcmp(status, "PAID") == 0) {
-        if (strcmp(fantasy__doc_str(pay, "payment_key"), payment_key) == 0) {
+        if (strcmp(fantasy__json_get_str(pay, "payment_key"), payment_key) == 0) {
             *done = 1;
             return FANTASY_OK;
         }
@@ -120,7 +121,7 @@ static fantasy_status check_pay(fantasy_park *park, const cJSON *doc, const char
     if (strcmp(status, "PENDING_PAYMENT") != 0) {
         return fantasy__fail(FANTASY_ESTATE, "order is %s", status);
     }
-    if (fantasy__now(park) >= fantasy__doc_int(doc, "expires_at")) {
+    if (fantasy__now(park) >= fantasy__json_get_int(doc, "expires_at")) {
         return fantasy__fail(FANTASY_EEXPIRED, "order expired before payment");
     }
     return FANTASY_OK;
@@ -129,7 +130,7 @@ static fantasy_status check_pay(fantasy_park *park, const cJSON *doc, const char
 /* PAYING with the lease and the attempt's provider key, written before the provider is called. */
 static fantasy_status start_paying(fantasy_park *park, cJSON *doc, int64_t *version,
                                    const char *payment_key, char *provider_key) {
-    fantasy__id_derived(0, fantasy__doc_str(doc, "order_id"), payment_key, provider_key);
+    fantasy__id_derived(0, fantasy__json_get_str(doc, "order_id"), payment_key, provider_key);
     cJSON *pay = cJSON_CreateObject();
     fantasy_status st = pay ? FANTASY_OK : fantasy__oom();
     st = st ? st : fantasy__json_put_str(pay, "payment_key", payment_key);
@@ -147,7 +148,8 @@ static fantasy_status start_paying(fantasy_park *park, cJSON *doc, int64_t *vers
     if (st != FANTASY_OK) {
         return st;
     }
-    st = park->stock.extend(park->stock.self, fantasy__doc_str(doc, "order_id"), FANTASY_NEVER);
+    st =
+        park->stock.extend(park->stock.self, fantasy__json_get_str(doc, "order_id"), FANTASY_NEVER);
     if (st == FANTASY_ESTATE || st == FANTASY_ENOTFOUND) {
         /* The sweep took the hold: the provider was never called, so nothing was declined; the
          * order ends with its hold. */

@@ -12,7 +12,7 @@
 /* Take the saga lease by CAS on the order's version: only one process wins it. */
 static fantasy_status take_lease(fantasy_park *park, cJSON *doc, int64_t *ver, int64_t now) {
     char status[32];
-    (void)snprintf(status, sizeof status, "%s", fantasy__doc_str(doc, "status"));
+    (void)snprintf(status, sizeof status, "%s", fantasy__json_get_str(doc, "status"));
     fantasy_status st =
         fantasy__doc_set_int(doc, "lease_until", now + park->settings.saga_lease_ms);
     return st ? st : fantasy__order_move(park, doc, ver, status, NULL);
@@ -25,10 +25,10 @@ static fantasy_status resolve_payment(fantasy_park *park, cJSON *doc, int64_t *v
     if (st != FANTASY_OK) {
         return st;
     }
-    const cJSON *pay = cJSON_GetObjectItemCaseSensitive(doc, "payment");
+    const cJSON *pay = fantasy__json_get(doc, "payment");
     fantasy_payment_result r;
     memset(&r, 0, sizeof r);
-    st = park->payments.lookup(park->payments.self, fantasy__doc_str(pay, "provider_key"), &r);
+    st = park->payments.lookup(park->payments.self, fantasy__json_get_str(pay, "provider_key"), &r);
     if (st == FANTASY_OK && r.outcome == FANTASY_PAYMENT_APPROVED) {
         st = fantasy__order_finish_paid(park, doc, ver, r.payment_id);
     } else if (st == FANTASY_OK &&
@@ -55,9 +55,9 @@ static fantasy_status resume_one(fantasy_park *park, const char *id, int64_t now
     if (st != FANTASY_OK) {
         return st == FANTASY_ENOTFOUND ? FANTASY_OK : st;
     }
-    const char *s = fantasy__doc_str(doc, "status");
-    int lapsed = fantasy__doc_int(doc, "lease_until") <= now;
-    if (strcmp(s, "PENDING_PAYMENT") == 0 && fantasy__doc_int(doc, "expires_at") <= now) {
+    const char *s = fantasy__json_get_str(doc, "status");
+    int lapsed = fantasy__json_get_int(doc, "lease_until") <= now;
+    if (strcmp(s, "PENDING_PAYMENT") == 0 && fantasy__json_get_int(doc, "expires_at") <= now) {
         st = fantasy__order_expire(park, doc, &ver, NULL);
         counts->orders_expired += st == FANTASY_OK;
     } else if (strcmp(s, "PAYMENT_UNKNOWN") == 0 || (strcmp(s, "PAYING") == 0 && lapsed)) {

@@ -11,7 +11,7 @@ static fantasy_status load_ticket(fantasy_park *park, const fantasy_actor *actor
                                   cJSON **doc, int64_t *ver) {
     fantasy_status st = fantasy__doc_load(park, FANTASY__COL_TICKETS, "ticket", id, doc, ver);
     if (st == FANTASY_OK && actor->role < FANTASY_ROLE_MANAGER &&
-        strcmp(actor->user_id, fantasy__doc_str(*doc, "user_id")) != 0) {
+        strcmp(actor->user_id, fantasy__json_get_str(*doc, "user_id")) != 0) {
         cJSON_Delete(*doc);
         *doc = NULL;
         return fantasy__fail(FANTASY_ENOTFOUND, "ticket %s not found", id);
@@ -45,7 +45,7 @@ fantasy_status fantasy__tickets_redeem(fantasy_park *park, const fantasy_actor *
     int64_t ver = 0;
     fantasy_status st = read_id(args, &id);
     st = st ? st : load_ticket(park, actor, id, &doc, &ver);
-    const char *s = st == FANTASY_OK ? fantasy__doc_str(doc, "status") : "";
+    const char *s = st == FANTASY_OK ? fantasy__json_get_str(doc, "status") : "";
     if (st == FANTASY_OK && strcmp(s, "REDEEMED") == 0) {
         st = fantasy__fail(FANTASY_EREDEEMED, "ticket already redeemed");
     } else if (st == FANTASY_OK && strcmp(s, "VALID") != 0) {
@@ -57,8 +57,8 @@ fantasy_status fantasy__tickets_redeem(fantasy_park *park, const fantasy_actor *
     if (st == FANTASY_OK) {
         char k_user[128], k_order[128];
         (void)snprintf(k_user, sizeof k_user, "%s%s", FANTASY__KEY_USER,
-                       fantasy__doc_str(doc, "user_id"));
-        (void)snprintf(k_order, sizeof k_order, "order:%s", fantasy__doc_str(doc, "order_id"));
+                       fantasy__json_get_str(doc, "user_id"));
+        (void)snprintf(k_order, sizeof k_order, "order:%s", fantasy__json_get_str(doc, "order_id"));
         const char *keys[] = { FANTASY__KEY_ALL, "status:REDEEMED", k_user, k_order, NULL };
         st = fantasy__docw_make(park, &w, FANTASY__COL_TICKETS, id, doc, ver, keys, NULL);
         st = st ? st : park->records.apply(park->records.self, &w.op, 1, &ver);
@@ -79,7 +79,7 @@ typedef struct ticket_filter {
 
 static int keep_ticket(const cJSON *doc, const void *ctx) {
     const ticket_filter *f = ctx;
-    return !f->status || strcmp(f->status, fantasy__doc_str(doc, "status")) == 0;
+    return !f->status || strcmp(f->status, fantasy__json_get_str(doc, "status")) == 0;
 }
 
 fantasy_status fantasy__tickets_list(fantasy_park *park, const fantasy_actor *actor,

@@ -10,7 +10,7 @@
 
 /* snprintf(dst, cap, "%s", …) without the format machinery: a dozen fields per result. */
 static void copy_str(char *dst, size_t cap, const cJSON *o, const char *name) {
-    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, name);
+    const cJSON *f = fantasy__json_get(o, name);
     const char *s = cJSON_IsString(f) ? f->valuestring : "";
     size_t n = strlen(s);
     n = n < cap ? n : cap - 1;
@@ -35,23 +35,23 @@ static void fill_order(const cJSON *r, fantasy_order *o, fantasy_ticket *t) {
     copy_str(o->user_id, sizeof o->user_id, r, "user_id");
     copy_str(o->product_id, sizeof o->product_id, r, "product_id");
     copy_str(o->status, sizeof o->status, r, "status");
-    o->quantity = fantasy__doc_int(r, "quantity");
+    o->quantity = fantasy__json_get_int(r, "quantity");
     (void)fantasy__json_money(r, "amount", 1, &o->amount, NULL);
-    o->expires_at_ms = fantasy__doc_int(r, "expires_at");
-    o->created_at_ms = fantasy__doc_int(r, "created_at");
-    const cJSON *pay = cJSON_GetObjectItemCaseSensitive(r, "payment");
+    o->expires_at_ms = fantasy__json_get_int(r, "expires_at");
+    o->created_at_ms = fantasy__json_get_int(r, "created_at");
+    const cJSON *pay = fantasy__json_get(r, "payment");
     if (cJSON_IsObject(pay)) {
         copy_str(o->payment_key, sizeof o->payment_key, pay, "payment_key");
         copy_str(o->payment_id, sizeof o->payment_id, pay, "payment_id");
     }
     const cJSON *it = NULL;
-    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r, "tickets")) {
+    cJSON_ArrayForEach(it, fantasy__json_get(r, "tickets")) {
         to_ticket(it, &t[o->n_tickets++]);
     }
 }
 
 static size_t count_tickets(const cJSON *order) {
-    return (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(order, "tickets"));
+    return (size_t)cJSON_GetArraySize(fantasy__json_get(order, "tickets"));
 }
 
 /* Each order's tickets are the next run of `t`. */
@@ -92,7 +92,7 @@ static fantasy_status to_order(fantasy_park *park, const cJSON *r, fantasy_order
 /* The page, its orders, then every order's tickets, in one host-owned block. The page's size is
  * a multiple of its alignment, which is an order's too; tickets need none beyond char. */
 static fantasy_status to_order_page(fantasy_park *park, const cJSON *r, fantasy_order_page **out) {
-    const cJSON *items = cJSON_GetObjectItemCaseSensitive(r, "items");
+    const cJSON *items = fantasy__json_get(r, "items");
     size_t n = (size_t)cJSON_GetArraySize(items), n_tickets = 0;
     const cJSON *it = NULL;
     cJSON_ArrayForEach(it, items) {
@@ -127,7 +127,7 @@ static fantasy_status to_order_page(fantasy_park *park, const cJSON *r, fantasy_
 
 static fantasy_status to_ticket_page(fantasy_park *park, const cJSON *r,
                                      fantasy_ticket_page **out) {
-    const cJSON *items = cJSON_GetObjectItemCaseSensitive(r, "items");
+    const cJSON *items = fantasy__json_get(r, "items");
     size_t n = (size_t)cJSON_GetArraySize(items), head = sizeof(fantasy_ticket_page);
     size_t total = head + n * sizeof(fantasy_ticket);
     unsigned char *tmp = fantasy__calloc(&park->alloc, 1, total);
