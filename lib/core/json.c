@@ -26,6 +26,96 @@ static int has_escaped_nul(const char *text) {
     return 0;
 }
 
+/* cJSON keeps 2.0 and 1e3 as the same double as 2 and 1000, but API.md calls a float where an
+ * integer is due INVALID_ARGUMENT, and a client that writes 2.0 computes in floating point. So
+ * the argument text is walked once more beside the tree cJSON made of it (same order of items)
+ * and each number written with a fraction or an exponent gets this flag in its type, above the
+ * bits cJSON reads; fantasy__json_int refuses flagged numbers. */
+#define FLOAT_TEXT (1 << 12)
+
+/* As cJSON skips: every byte from 1 to 32. */
+static const char *skip_ws(const char *p) {
+    while (*p && (unsigned char)*p <= 32) {
+        p++;
+    }
+    return p;
+}
+
+/* Past the string starting at `p` (its opening quote). */
+static const char *skip_string(const char *p) {
+    for (p++; *p && *p != '"'; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+        }
+    }
+    return *p ? p + 1 : p;
+}
+
+/* Past the scalar at `p`, the text of `item`, flagging a number written as a float. */
+static const char *mark_scalar(cJSON *item, const char *p) {
+    if (cJSON_IsString(item)) {
+        return skip_string(p);
+    }
+    const char *start = p;
+    while (*p && strchr("+-0123456789.eE", *p)) {
+        p++;
+    }
+    if (cJSON_IsNumber(item) && strcspn(start, ".eE") < (size_t)(p - start)) {
+        item->type |= FLOAT_TEXT;
+    }
+    while (*p >= 'a' && *p <= 'z') { /* true, false, null */
+        p++;
+    }
+    return p;
+}
+
+/* Past the byte at `p` unless it is the end. */
+static const char *step(const char *p) {
+    return *p ? p + 1 : p;
+}
+
+/* From a member's start to its value: past the key and the colon inside an object. */
+static const char *to_value(const cJSON *parent, const char *p) {
+    if (!cJSON_IsObject(parent)) {
+        return p;
+    }
+    p = skip_ws(skip_string(skip_ws(p)));
+    return *p == ':' ? p + 1 : p;
+}
+
+/* Walk `root`'s text in document order beside its items, with a stack of the open containers
+ * (cJSON refuses deeper nesting than CJSON_NESTING_LIMIT, so it cannot overflow). */
+static void mark_floats(cJSON *root, const char *p) {
+    cJSON *open[CJSON_NESTING_LIMIT + 1];
+    size_t depth = 0;
+    cJSON *item = root;
+    for (;;) {
+        p = skip_ws(p);
+        int container = cJSON_IsObject(item) || cJSON_IsArray(item);
+        if (container && item->child) {
+            if (depth == CJSON_NESTING_LIMIT) {
+                return;
+            }
+            open[depth++] = item;
+            item = item->child;
+            p = to_value(open[depth - 1], step(p));
+            continue;
+        }
+        p = container ? step(skip_ws(step(p))) : mark_scalar(item, p);
+        /* The value is done: close the containers it ended, then on to the next member. */
+        while (depth > 0 && !item->next) {
+            p = step(skip_ws(p));
+            item = open[--depth];
+        }
+        if (depth == 0) {
+            return;
+        }
+        p = skip_ws(p);
+        item = item->next;
+        p = to_value(open[depth - 1], *p == ',' ? p + 1 : p);
+    }
+}
+
 fantasy_status fantasy__json_parse_object(const char *text, cJSON **out) {
     *out = NULL;
     if (!text || text[0] == '\0') {
@@ -43,6 +133,9 @@ fantasy_status fantasy__json_parse_object(const char *text, cJSON **out) {
     if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);
         return fantasy__fail(FANTASY_EINVAL, "arguments must be a JSON object");
+    }
+    if (strpbrk(text, ".eE")) { /* else no number can be written as a float */
+        mark_floats(j, text);
     }
     *out = j;
     return FANTASY_OK;
@@ -117,7 +210,7 @@ fantasy_status fantasy__json_int(const cJSON *obj, const char *name, int require
         return st;
     }
     double d = f->valuedouble;
-    if (!cJSON_IsNumber(f) || !isfinite(d) || floor(d) != d) {
+    if (!cJSON_IsNumber(f) || (f->type & FLOAT_TEXT) || !isfinite(d) || floor(d) != d) {
         return fantasy__fail(FANTASY_EINVAL, "field '%s' must be an integer", name);
     }
     if (fabs(d) > (double)FANTASY__JSON_MAX_INT) {
