@@ -5,6 +5,8 @@
  * because orders, events and results are printed on every call: cJSON prints every number with
  * sprintf and reads it back with sscanf, and copies the text once more into our allocator, which
  * together were a fifth of an orders.create. */
+#include "core/json_print.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -354,6 +356,29 @@ fantasy_status fantasy__json_print_with(const fantasy_allocator *a, const cJSON 
     pbuf b;
     pbuf_init(&b, a);
     return take(&b, put_with(&b, base, extra, n_extra), fantasy__strndup, out, len);
+}
+
+fantasy_status fantasy__json_print_with_buf(const fantasy_allocator *a, const cJSON *base,
+                                            const fantasy__json_field *extra, size_t n_extra,
+                                            char *buf, size_t cap, char **out, size_t *len) {
+    *out = NULL;
+    if (base && !cJSON_IsObject(base)) {
+        return fantasy__fail(FANTASY_EINVAL, "json: print_with needs an object");
+    }
+    pbuf b;
+    pbuf_init(&b, a);
+    fantasy_status st = put_with(&b, base, extra, n_extra);
+    if (st != FANTASY_OK || b.failed || b.len >= cap) {
+        return take(&b, st, fantasy__strndup, out, len);
+    }
+    memcpy(buf, b.p, b.len);
+    buf[b.len] = '\0';
+    *out = buf;
+    if (len) {
+        *len = b.len;
+    }
+    pbuf_release(&b);
+    return FANTASY_OK;
 }
 
 fantasy_status fantasy__json_print_out(const fantasy_allocator *a, const cJSON *obj, char **out) {

@@ -6,6 +6,7 @@
 
 #include "core/bus.h"
 #include "core/json.h"
+#include "core/json_print.h"
 #include "core/park_internal.h"
 
 /* Index keys are at most 512 bytes; "undelivered:" is the longest prefix we put on a topic. */
@@ -35,9 +36,10 @@ static int is_event_field(const char *name) {
 }
 
 /* The event document: the payload's fields, then event_id, type and occurred_at (replacing any
- * of those the caller put in), printed straight from the payload without copying it. */
-static fantasy_status event_doc(const fantasy_allocator *a, const payload_src *p, const char *id,
-                                const char *type, int64_t occurred_at_ms, char **out, size_t *len) {
+ * of those the caller put in), printed straight from the payload without copying it, into the
+ * event's own buffer when it fits. */
+static fantasy_status event_doc(const payload_src *p, const char *type, int64_t occurred_at_ms,
+                                fantasy__event *ev) {
     if (p->obj && !cJSON_IsObject(p->obj)) {
         return fantasy__fail(FANTASY_EINVAL, "event %s: payload must be a JSON object", type);
     }
@@ -56,10 +58,11 @@ static fantasy_status event_doc(const fantasy_allocator *a, const payload_src *p
             extra[n++] = p->fields[i];
         }
     }
-    extra[n++] = (fantasy__json_field){ .name = "event_id", .str = id };
+    extra[n++] = (fantasy__json_field){ .name = "event_id", .str = ev->id };
     extra[n++] = (fantasy__json_field){ .name = "type", .str = type };
     extra[n++] = (fantasy__json_field){ .name = "occurred_at", .num = occurred_at_ms };
-    return fantasy__json_print_with(a, p->obj, extra, n, out, len);
+    return fantasy__json_print_with_buf(ev->a, p->obj, extra, n, ev->doc_buf, sizeof ev->doc_buf,
+                                        &ev->doc, &ev->doc_len);
 }
 
 /* snprintf(out, cap, "%s%s", a, b) without the format machinery: this runs per write. */
@@ -114,7 +117,7 @@ static fantasy_status make(fantasy_park *park, const char *type, const payload_s
         st = fantasy__id_new(&park->ids, occurred_at_ms, ev->id);
     }
     if (st == FANTASY_OK) {
-        st = event_doc(ev->a, payload, ev->id, type, occurred_at_ms, &ev->doc, &ev->doc_len);
+        st = event_doc(payload, type, occurred_at_ms, ev);
     }
     if (st != FANTASY_OK) {
         fantasy__event_clear(ev);
@@ -140,7 +143,7 @@ fantasy_status fantasy__event_make_fields(fantasy_park *park, const char *type,
 }
 
 void fantasy__event_clear(fantasy__event *ev) {
-    if (ev->a) {
+    if (ev->a && ev->doc != ev->doc_buf) {
         fantasy__free(ev->a, ev->doc);
     }
     ev->doc = NULL;

@@ -19,10 +19,15 @@
 
 /* One event ready to go into a batch: `op` points into this struct, so keep it in place
  * until the apply is done, then fantasy__event_clear(). */
+/* Event documents up to this long (an order's events are about 250 bytes) are printed into the
+ * event itself: no allocation and no copy per event. */
+#define FANTASY__EVENT_DOC_INLINE 512
+
 typedef struct fantasy__event {
     char id[FANTASY_ID_MAX];
-    char *doc;
+    char *doc; /* doc_buf, or a block from `a` */
     size_t doc_len;
+    char doc_buf[FANTASY__EVENT_DOC_INLINE];
     char key_undelivered[600];
     char key_unsent[600];
     fantasy_index_key keys[3];

@@ -1,13 +1,15 @@
 /* Outbox events written to the memory store are printed without building cJSON copies: from a
  * payload object (fantasy__event_make) or straight from fields (fantasy__event_make_fields).
  * Both must give exactly the document that printing the object with the event fields appended
- * gives, and the event fields always win over payload members of the same name. */
+ * gives, and the event fields always win over payload members of the same name. Short documents
+ * live in the event, long ones in a block of their own. */
 #include <cJSON.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -104,10 +106,47 @@ static void test_fields_are_checked(void **state) {
     fantasy_park_close(park);
 }
 
+/* Documents that fit are printed into the event itself, longer ones into a block of their own:
+ * the same text either way, on both sides of the limit, and clear frees only the block. */
+static void test_inline_and_heap_docs(void **state) {
+    (void)state;
+    fantasy_park *park = open_park();
+    char big[2 * FANTASY__EVENT_DOC_INLINE];
+    fantasy__event ev;
+    assert_int_equal(fantasy__event_make_fields(park, "t", NULL, 0, "s", AT_MS, &ev), FANTASY_OK);
+    size_t bare = ev.doc_len; /* {"event_id":…} alone; a field "p":"…" adds 7 + its length */
+    fantasy__event_clear(&ev);
+    const size_t lens[] = { 0, FANTASY__EVENT_DOC_INLINE - bare - 9,
+                            FANTASY__EVENT_DOC_INLINE - bare - 8,
+                            FANTASY__EVENT_DOC_INLINE - bare - 7, sizeof big - 1 };
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        memset(big, 'x', lens[i]);
+        big[lens[i]] = '\0';
+        const fantasy__json_field f[] = { { .name = "p", .str = big } };
+        assert_int_equal(fantasy__event_make_fields(park, "t", f, 1, "s", AT_MS, &ev), FANTASY_OK);
+        char *want = NULL;
+        assert_int_equal(asprintf(&want,
+                                  "{\"p\":\"%s\",\"event_id\":\"%s\",\"type\":\"t\","
+                                  "\"occurred_at\":1732500000123}",
+                                  big, ev.id) > 0,
+                         1);
+        assert_int_equal(ev.doc_len, strlen(want));
+        assert_string_equal(ev.doc, want);
+        assert_ptr_equal(ev.op.doc, ev.doc);
+        /* Inline exactly when the text and its NUL fit. */
+        assert_int_equal(ev.doc == ev.doc_buf, ev.doc_len < FANTASY__EVENT_DOC_INLINE);
+        free(want);
+        fantasy__event_clear(&ev);
+        assert_null(ev.doc);
+    }
+    fantasy_park_close(park);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_object_and_fields_print_alike),
         cmocka_unit_test(test_fields_are_checked),
+        cmocka_unit_test(test_inline_and_heap_docs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,7 +35,11 @@ static void free_coll(const fantasy_allocator *a, fantasy__memreg_node *node) {
     fantasy__rec_table_free(&c->docs, a);
     /* Every key node is in the key table (the ordered tree, when built, holds the same ones). */
     for (size_t i = 0; i < c->key_tab.cap; i++) {
-        fantasy__rec_pool_free(c->pool, c->key_tab.slots[i].item);
+        fantasy__rec_keynode *kn = c->key_tab.slots[i].item;
+        if (kn) {
+            fantasy__rec_pool_free(c->pool, kn->spine);
+            fantasy__rec_pool_free(c->pool, kn);
+        }
     }
     fantasy__rec_table_free(&c->key_tab, a);
     (void)pthread_rwlock_destroy(&c->lock);

@@ -7,8 +7,7 @@
 
 typedef fantasy__rec_node node;
 
-/* An AVL tree of n nodes is less than 1.45 * log2(n + 2) high: 96 covers any address space. */
-#define MAX_HEIGHT 96
+#define MAX_HEIGHT FANTASY__REC_AVL_MAX_HEIGHT
 
 static int height(const node *n) {
     return n ? n->height : 0;
@@ -79,8 +78,9 @@ fantasy__rec_node *fantasy__rec_avl_find(fantasy__rec_node *root, const char *ke
 /* Hang `fresh` at the empty `link` reached through `path`, then rebalance upwards. Once a
  * subtree is as high as before the insert (a rotation restores it too), nothing above it
  * changes: stopping there keeps an insert at the hot right edge of a large tree (time-ordered
- * ids) from reading every sibling on the way up. */
-static void attach(node **path[], size_t depth, node **link, node *fresh) {
+ * ids) from reading every sibling on the way up. @return the index in `path` of the highest
+ * link rebalanced (`depth` when none): the nodes held by the links above it are unchanged. */
+static size_t attach(node **path[], size_t depth, node **link, node *fresh) {
     fresh->left = NULL;
     fresh->right = NULL;
     fresh->height = 1;
@@ -93,6 +93,7 @@ static void attach(node **path[], size_t depth, node **link, node *fresh) {
             break;
         }
     }
+    return depth;
 }
 
 void fantasy__rec_avl_insert(fantasy__rec_node **root, fantasy__rec_node *fresh) {
@@ -115,6 +116,85 @@ void fantasy__rec_avl_append(fantasy__rec_node **root, fantasy__rec_node *fresh)
         link = &(*link)->right;
     }
     attach(path, depth, link, fresh);
+}
+
+/* The link holding node `i` of the right edge: the root's, or the right link of the one above. */
+static node **spine_link(node **root, const fantasy__rec_spine *sp, size_t i) {
+    return i == 0 ? root : &sp->at[i - 1]->right;
+}
+
+/* Record the right edge from level `from` down (the levels above it are known). @return 0, or
+ * -1 (edge unknown) for an edge too long to keep. */
+static int spine_walk(node **root, fantasy__rec_spine *sp, size_t from) {
+    size_t d = from;
+    for (node *n = *spine_link(root, sp, from); n; n = n->right) {
+        if (d == MAX_HEIGHT) {
+            sp->depth = 0;
+            return -1;
+        }
+        sp->at[d++] = n;
+    }
+    sp->depth = d;
+    return 0;
+}
+
+void fantasy__rec_avl_append_spine(fantasy__rec_node **root, fantasy__rec_spine *sp,
+                                   fantasy__rec_node *fresh) {
+    if (sp->depth == 0 && spine_walk(root, sp, 0) != 0) {
+        fantasy__rec_avl_append(root, fresh);
+        return;
+    }
+    size_t top = sp->depth;
+    fresh->left = NULL;
+    fresh->right = NULL;
+    fresh->height = 1;
+    *spine_link(root, sp, top) = fresh;
+    /* As attach(): up the edge until a subtree is as high as before. Levels above `top` keep
+     * their nodes, so only the edge below it is walked again. */
+    while (top > 0) {
+        node **up = spine_link(root, sp, --top);
+        int before = (*up)->height;
+        *up = rebalance(*up);
+        if ((*up)->height == before) {
+            break;
+        }
+    }
+    (void)spine_walk(root, sp, top);
+}
+
+void fantasy__rec_avl_insert_spine(fantasy__rec_node **root, fantasy__rec_spine *sp,
+                                   fantasy__rec_node *fresh) {
+    if (sp->depth == 0) {
+        /* Not rebuilt here: after a removal (an update moving a document) this insert is the
+         * one change, and the next append walks the edge anyway. */
+        fantasy__rec_avl_insert(root, fresh);
+        return;
+    }
+    /* Keys grow down the edge: `below` of its nodes have keys below the fresh one, which
+     * therefore goes into the left subtree of the next (the one below the root's, if none).
+     * Counted from the bottom: raced ids fall a node or two above it. */
+    size_t below = sp->depth;
+    while (below > 0 && strcmp(sp->at[below - 1]->key, fresh->key) > 0) {
+        below--;
+    }
+    if (below == sp->depth) {
+        fantasy__rec_avl_append_spine(root, sp, fresh);
+        return;
+    }
+    node **path[MAX_HEIGHT];
+    size_t depth = 0;
+    for (; depth <= below; depth++) {
+        path[depth] = spine_link(root, sp, depth);
+    }
+    node **link = &sp->at[below]->left;
+    while (*link) {
+        path[depth++] = link;
+        link = strcmp(fresh->key, (*link)->key) < 0 ? &(*link)->left : &(*link)->right;
+    }
+    size_t top = attach(path, depth, link, fresh);
+    if (top <= below) {
+        (void)spine_walk(root, sp, top);
+    }
 }
 
 fantasy__rec_node *fantasy__rec_avl_last(fantasy__rec_node *root) {

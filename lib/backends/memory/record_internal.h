@@ -34,6 +34,28 @@ void fantasy__rec_avl_insert(fantasy__rec_node **root, fantasy__rec_node *fresh)
  * edge, without comparing keys. */
 void fantasy__rec_avl_append(fantasy__rec_node **root, fantasy__rec_node *fresh);
 
+/* An AVL tree of n nodes is less than 1.45 * log2(n + 2) high: 96 covers any address space. */
+#define FANTASY__REC_AVL_MAX_HEIGHT 96
+
+/* The right edge of a tree, from the root down, kept between appends: time-ordered ids go in
+ * at the bottom of that edge, and walking it from the root reads a score of nodes (each one a
+ * cache miss when another thread appended last) where the retrace touches two or three. */
+typedef struct fantasy__rec_spine {
+    size_t depth; /* nodes in `at`; 0: not known, walked again by the next append */
+    fantasy__rec_node *at[FANTASY__REC_AVL_MAX_HEIGHT];
+} fantasy__rec_spine;
+
+/* fantasy__rec_avl_append, starting from the cached right edge `sp` of the tree (which must
+ * have been left unchanged since that edge was last known, or sp->depth set to 0). */
+void fantasy__rec_avl_append_spine(fantasy__rec_node **root, fantasy__rec_spine *sp,
+                                   fantasy__rec_node *fresh);
+
+/* fantasy__rec_avl_insert, with the same cached right edge `sp`, kept right: the edge tells
+ * which subtree the key goes into, so a key a little below the greatest (ids of writers that
+ * raced) is placed without comparing its way down from the root. An unknown edge stays so. */
+void fantasy__rec_avl_insert_spine(fantasy__rec_node **root, fantasy__rec_spine *sp,
+                                   fantasy__rec_node *fresh);
+
 /* The node with the greatest key, or NULL for an empty tree. */
 fantasy__rec_node *fantasy__rec_avl_last(fantasy__rec_node *root);
 
@@ -45,12 +67,14 @@ fantasy__rec_node *fantasy__rec_avl_seek(fantasy__rec_node *root, const char *ke
 
 /* A distinct index key of a collection: the set of documents holding it. */
 typedef struct fantasy__rec_keynode {
-    fantasy__rec_node node;  /* in the collection's key tree, keyed by `key` */
-    fantasy__rec_node *ids;  /* the holders' fantasy__rec_key nodes, keyed by document id */
-    fantasy__rec_node *last; /* the node in `ids` with the greatest id: ids are time-ordered,
-                              * so most new holders go after it (fantasy__rec_avl_append) */
-    int64_t count;           /* number of nodes in `ids`; -1 once swept */
-    uint64_t hash;           /* of `key`, in the collection's key table */
+    fantasy__rec_node node;    /* in the collection's key tree, keyed by `key` */
+    fantasy__rec_node *ids;    /* the holders' fantasy__rec_key nodes, keyed by document id */
+    fantasy__rec_node *last;   /* the node in `ids` with the greatest id: ids are time-ordered,
+                                * so most new holders go after it (fantasy__rec_avl_append) */
+    int64_t count;             /* number of nodes in `ids`; -1 once swept */
+    uint64_t hash;             /* of `key`, in the collection's key table */
+    fantasy__rec_spine *spine; /* the right edge of `ids`, once the key has many holders (made
+                                * before a batch changes anything; NULL: appends walk it) */
     char key[];
 } fantasy__rec_keynode;
 
@@ -125,6 +149,7 @@ typedef struct fantasy__rec_lane {
     void *free[FANTASY__REC_POOL_CLASSES + 1]; /* by size class; [0] unused */
     char *bump;                                /* the unused rest of the newest chunk */
     char *end;
+    char *ready;       /* the chunk's pages below this are already mapped (record_pool.c) */
     void *chunks;      /* the lane's chunks, newest first */
     size_t next_chunk; /* the size of the next one; 0: the first size */
     char pad[64];      /* keeps the next lane's lock off this lane's last cache line */

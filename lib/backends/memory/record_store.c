@@ -27,6 +27,9 @@
 #define STORE_DEAD 0xdeadbeefu
 /* Batches up to this many ops keep their undo log on the stack. */
 #define SMALL_BATCH 8
+/* A key with this many holders gets its right edge cached (fantasy__rec_spine): below it the
+ * tree is a few levels deep and the cache's 776 bytes would be most of the key's memory. */
+#define SPINE_MIN 64
 
 typedef fantasy__rec_node node;
 typedef fantasy__rec_doc doc;
@@ -107,6 +110,13 @@ static fantasy_status prepare(store *s, const fantasy_record_op *ops, size_t n, 
 /* Linking (write lock held; nothing here allocates)                                           */
 /* ------------------------------------------------------------------------------------------ */
 
+/* After a removal from `kn->ids`: its right edge may have moved. */
+static void forget_spine(keynode *kn) {
+    if (kn->spine) {
+        kn->spine->depth = 0;
+    }
+}
+
 static void link_keys(coll *c, doc *d) {
     for (size_t k = 0; k < d->n_keys; k++) {
         rkey *rk = &d->keys[k];
@@ -131,8 +141,14 @@ static void link_keys(coll *c, doc *d) {
         }
         keynode *kn = rk->kn;
         if (!kn->last || strcmp(rk->node.key, kn->last->key) > 0) {
-            fantasy__rec_avl_append(&kn->ids, &rk->node);
+            if (kn->spine) {
+                fantasy__rec_avl_append_spine(&kn->ids, kn->spine, &rk->node);
+            } else {
+                fantasy__rec_avl_append(&kn->ids, &rk->node);
+            }
             kn->last = &rk->node;
+        } else if (kn->spine) {
+            fantasy__rec_avl_insert_spine(&kn->ids, kn->spine, &rk->node);
         } else {
             fantasy__rec_avl_insert(&kn->ids, &rk->node);
         }
@@ -144,6 +160,7 @@ static void unlink_keys(doc *d) {
     for (size_t k = 0; k < d->n_keys; k++) {
         rkey *rk = &d->keys[k];
         (void)fantasy__rec_avl_remove(&rk->kn->ids, d->id);
+        forget_spine(rk->kn);
         if (rk->kn->last == &rk->node) {
             rk->kn->last = fantasy__rec_avl_last(rk->kn->ids);
         }
@@ -160,6 +177,7 @@ static void chain(node **garbage, keynode *kn) {
 static void free_chain(fantasy__rec_pool *p, node *garbage) {
     while (garbage) {
         node *next = garbage->left;
+        fantasy__rec_pool_free(p, as_keynode(garbage)->spine);
         fantasy__rec_pool_free(p, garbage);
         garbage = next;
     }
@@ -329,6 +347,8 @@ static void detach_spares(entry *e, size_t n, node **garbage) {
 /* Find the key nodes the new version will join, and make a spare for each key the collection
  * lacks. Under the write lock but before the batch changes anything, so running out of memory
  * here still leaves the store untouched; spares are made only for new keys (most keys exist).
+ * A key grown to SPINE_MIN holders gets its right-edge cache here too: without one (no memory)
+ * appends just walk the edge, so that allocation may fail.
  * A key node found here stays in the collection until the batch is over: empty ones are only
  * swept after it. @return 0, or -1 when out of memory (the spares made so far stay with the doc).
  */
@@ -337,6 +357,12 @@ static int add_spares(fantasy__rec_pool *p, const coll *c, doc *d) {
         keynode *found = lookup_key(c, d->keys[k].key, d->keys[k].key_hash);
         if (found) {
             d->keys[k].kn = found;
+            if (!found->spine && found->count >= SPINE_MIN) {
+                found->spine = fantasy__rec_pool_alloc(p, sizeof *found->spine);
+                if (found->spine) {
+                    found->spine->depth = 0;
+                }
+            }
             continue;
         }
         size_t len = strlen(d->keys[k].key);
@@ -344,6 +370,7 @@ static int add_spares(fantasy__rec_pool *p, const coll *c, doc *d) {
         if (!kn) {
             return -1;
         }
+        kn->spine = NULL; /* also read when an unused spare is freed */
         memcpy(kn->key, d->keys[k].key, len + 1);
         d->keys[k].spare = kn;
     }
