@@ -144,12 +144,108 @@ static void test_wal_stops_at_checkpoint_mark(void **state) {
     rs.destroy(rs.self);
 }
 
+/* ---- the pool hands back connections without snapshots ------------------------------------- */
+
+static const char *const pool_sql[] = { "SELECT id FROM docs WHERE coll = 'c' ORDER BY id",
+                                        "SELECT COUNT(*) FROM docs WHERE coll = 'c'" };
+
+static void put_doc(fantasy_record_store *rs, const char *id, const fantasy_index_key *keys,
+                    size_t n_keys) {
+    const fantasy_record_op op = { .kind = FANTASY_OP_PUT,
+                                   .mode = FANTASY_WRITE_ANY,
+                                   .collection = "c",
+                                   .id = id,
+                                   .doc = "{}",
+                                   .doc_len = 2,
+                                   .keys = keys,
+                                   .n_keys = n_keys };
+    assert_int_equal(rs->apply(rs->self, &op, 1, NULL), FANTASY_OK);
+}
+
+/* release() resets only the statements a call left mid-way: one stopped after its first row
+ * must not keep its snapshot in the pool, so the next call on that connection sees later
+ * commits; statements run to their end need no reset. */
+static void test_released_connection_sees_later_commits(void **state) {
+    tmp *t = *state;
+    fantasy_record_store rs;
+    assert_int_equal(fantasy_sqlite_record_store_open(t->path, NULL, &rs), FANTASY_OK);
+    put_doc(&rs, "a", NULL, 0);
+    put_doc(&rs, "b", NULL, 0);
+    fantasy__sqlite_db *db = NULL;
+    assert_int_equal(fantasy__sqlite_db_open(t->path, NULL, pool_sql, 2, "test", &db), FANTASY_OK);
+    fantasy__sqlite_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int row = 0;
+    assert_int_equal(fantasy__sqlite_acquire(db, "test", &c), FANTASY_OK);
+    assert_int_equal(fantasy__sqlite_stmt(c, 1, "test", &s), FANTASY_OK);
+    assert_int_equal(fantasy__sqlite_exec_stmt(c, s, "test"), FANTASY_OK); /* run to its end */
+    assert_int_equal(fantasy__sqlite_stmt(c, 0, "test", &s), FANTASY_OK);
+    assert_int_equal(fantasy__sqlite_step(c, s, "test", &row), FANTASY_OK);
+    assert_int_equal(row, 1); /* "a", with "b" still to come: the read stays open */
+    assert_true(sqlite3_stmt_busy(s));
+    fantasy__sqlite_release(db, c);
+    assert_false(sqlite3_stmt_busy(s));
+    put_doc(&rs, "c", NULL, 0);
+    fantasy__sqlite_conn *again = NULL;
+    assert_int_equal(fantasy__sqlite_acquire(db, "test", &again), FANTASY_OK);
+    assert_ptr_equal(again, c); /* the pooled one */
+    assert_int_equal(fantasy__sqlite_stmt(again, 1, "test", &s), FANTASY_OK);
+    assert_int_equal(fantasy__sqlite_step(again, s, "test", &row), FANTASY_OK);
+    assert_int_equal(row, 1);
+    assert_int_equal(sqlite3_column_int64(s, 0), 3);
+    fantasy__sqlite_release(db, again);
+    fantasy__sqlite_db_close(db);
+    rs.destroy(rs.self);
+}
+
+/* A put of a new document skips looking for keys to drop: a delete drops the keys with the
+ * document, so one put again after a delete starts with none of its old keys. */
+static void test_put_after_delete_keeps_only_new_keys(void **state) {
+    tmp *t = *state;
+    fantasy_record_store rs;
+    assert_int_equal(fantasy_sqlite_record_store_open(t->path, NULL, &rs), FANTASY_OK);
+    const fantasy_index_key old_keys[] = { { "k:old", 1 }, { "k:both", 0 } };
+    const fantasy_index_key new_keys[] = { { "k:both", 0 }, { "k:new", 1 } };
+    put_doc(&rs, "d", old_keys, 2);
+    const fantasy_record_op del = {
+        .kind = FANTASY_OP_DEL, .mode = FANTASY_WRITE_ANY, .collection = "c", .id = "d"
+    };
+    const fantasy_record_op put = { .kind = FANTASY_OP_PUT,
+                                    .mode = FANTASY_WRITE_CREATE,
+                                    .collection = "c",
+                                    .id = "d",
+                                    .doc = "{}",
+                                    .doc_len = 2,
+                                    .keys = new_keys,
+                                    .n_keys = 2 };
+    const fantasy_record_op batch[] = { del, put };
+    int64_t v[2] = { 0, 0 };
+    assert_int_equal(rs.apply(rs.self, batch, 2, v), FANTASY_OK);
+    assert_int_equal(v[1], 1);
+    int64_t n = -1;
+    assert_int_equal(rs.count(rs.self, "c", "k:old", &n), FANTASY_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(rs.count(rs.self, "c", "k:both", &n), FANTASY_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(rs.count(rs.self, "c", "k:new", &n), FANTASY_OK);
+    assert_int_equal(n, 1);
+    /* The unique key the deleted document held is free for another one. */
+    put_doc(&rs, "e", old_keys, 1);
+    assert_int_equal(rs.count(rs.self, "c", "k:old", &n), FANTASY_OK);
+    assert_int_equal(n, 1);
+    rs.destroy(rs.self);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_steps_are_short_and_grow),
         cmocka_unit_test_setup_teardown(test_writer_goes_on_after_other_commits, setup,
                                         sqfx_teardown),
         cmocka_unit_test_setup_teardown(test_wal_stops_at_checkpoint_mark, setup, sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_released_connection_sees_later_commits, setup,
+                                        sqfx_teardown),
+        cmocka_unit_test_setup_teardown(test_put_after_delete_keeps_only_new_keys, setup,
+                                        sqfx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

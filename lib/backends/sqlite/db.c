@@ -366,8 +366,10 @@ void fantasy__sqlite_release(fantasy__sqlite_db *db, fantasy__sqlite_conn *c) {
     if (!c) {
         return;
     }
+    /* Only a statement stopped before its end still holds a read snapshot; resetting the rest of
+     * the cache (mostly statements this call never ran) would cost a call each for nothing. */
     for (size_t i = 0; i < c->n_sql; i++) {
-        if (c->stmts[i]) {
+        if (c->stmts[i] && sqlite3_stmt_busy(c->stmts[i])) {
             (void)sqlite3_reset(c->stmts[i]);
         }
     }

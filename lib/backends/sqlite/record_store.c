@@ -208,9 +208,12 @@ static fantasy_status run_put(fantasy__sqlite_conn *c, const fantasy_record_op *
             st = check_unique(c, op, i, &op->keys[k]);
         }
     }
-    /* Keys already held stay as they are: add_keys skips them. */
+    /* Keys already held stay as they are: add_keys skips them. A new document holds none (a
+     * delete drops its keys with it). */
     int stale = 0;
-    st = st ? st : find_stale_keys(c, op, &stale);
+    if (have > 0) {
+        st = st ? st : find_stale_keys(c, op, &stale);
+    }
     if (st == FANTASY_OK && stale) {
         st = drop_keys(c, op);
     }
