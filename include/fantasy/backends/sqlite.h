@@ -56,9 +56,9 @@ FANTASY_API fantasy_status fantasy_sqlite_record_store_open(const char *path,
  * A stock store in the SQLite file at `path`: a reserve is the hold row and one conditional
  * UPDATE (enough units left, the user within the limit) in a short IMMEDIATE transaction.
  * Reserves that threads of one process make while a transaction runs share the next one (group
- * commit), each under its own savepoint, so each still succeeds or fails alone and returns once
- * committed. `reserve_many` runs its items in one transaction the same way; `counts_many` reads
- * one snapshot.
+ * commit); a refused reserve writes nothing, so each still succeeds or fails alone, and each
+ * returns once committed. `reserve_many` runs its items in one transaction the same way;
+ * `counts_many` reads one snapshot.
  * @return as fantasy_sqlite_record_store_open(). @thread any
  */
 FANTASY_API fantasy_status fantasy_sqlite_stock_store_open(const char *path,

@@ -23,9 +23,7 @@ enum {
     S_USAGE_SUB,
     S_DUE,
     S_USED,
-    S_SAVEPOINT,
-    S_SAVEPOINT_UNDO,
-    S_SAVEPOINT_DONE,
+    S_HOLD_DEL,
     S_N
 };
 
@@ -46,7 +44,9 @@ fantasy_status fantasy__sqlite_stock_check(const fantasy__sqlite_stock *s, const
 fantasy_status fantasy__sqlite_stock_check_hold(const fantasy_hold *h);
 
 /* One reserve inside the caller's write transaction: the hold row, the conditional UPDATE, the
- * usage. On failure the caller rolls back (at least to its savepoint): the hold row is in. */
+ * usage. A refused reserve (sold out, over the limit, a replay with other arguments) leaves the
+ * transaction as it found it, so a batch needs no savepoint per item; after any other failure
+ * (the store's own) the caller rolls the whole transaction back. */
 fantasy_status fantasy__sqlite_stock_reserve_in(fantasy__sqlite_conn *c, const fantasy_hold *h);
 
 /* The vtable's reserve (group commit) and reserve_many (stock_reserve.c). */

@@ -1,6 +1,7 @@
 /* The SQLite stock store's batched reserves (PORTS.md, stock store): several reserves in one
- * IMMEDIATE transaction, each under its own savepoint so each succeeds or fails alone. reserve
- * batches the calls of concurrent threads (group commit); reserve_many the items of one call. */
+ * IMMEDIATE transaction, each succeeding or failing alone (a refused reserve writes nothing, so
+ * no savepoint per item is needed). reserve batches the calls of concurrent threads (group
+ * commit); reserve_many the items of one call. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -19,31 +20,16 @@ static int store_failure(fantasy_status st) {
            st == FANTASY_EMISUSE;
 }
 
-static fantasy_status run_sql(fantasy__sqlite_conn *c, size_t i, const char *op) {
-    sqlite3_stmt *s = NULL;
-    fantasy_status st = fantasy__sqlite_stmt(c, i, op, &s);
-    return st ? st : fantasy__sqlite_exec_stmt(c, s, op);
-}
-
-/* One item of reserve_many under its own savepoint, so a refused item leaves no trace. */
+/* One item of a batch: its own result, or the store's failure, which ends the batch. A refused
+ * item leaves no trace (fantasy__sqlite_stock_reserve_in). */
 static fantasy_status reserve_item(fantasy__sqlite_conn *c, const fantasy_hold *h,
                                    fantasy_status *result) {
     *result = fantasy__sqlite_stock_check_hold(h);
     if (*result != FANTASY_OK) {
         return FANTASY_OK;
     }
-    fantasy_status st = run_sql(c, S_SAVEPOINT, "reserve_many: savepoint");
-    if (st != FANTASY_OK) {
-        return st;
-    }
     *result = fantasy__sqlite_stock_reserve_in(c, h);
-    if (store_failure(*result)) {
-        return *result;
-    }
-    if (*result != FANTASY_OK) {
-        st = run_sql(c, S_SAVEPOINT_UNDO, "reserve_many: undo item");
-    }
-    return st ? st : run_sql(c, S_SAVEPOINT_DONE, "reserve_many: release savepoint");
+    return store_failure(*result) ? *result : FANTASY_OK;
 }
 
 /* ---- group commit -------------------------------------------------------------------------- */
@@ -66,7 +52,7 @@ static void note(waiter *w, fantasy_status st) {
 }
 
 /* The batch's reserves: one alone decides the transaction (its failure rolls back its hold
- * row); several each run under a savepoint. */
+ * row); of several, each refused one takes its own hold row back. */
 static fantasy_status group_items(fantasy__sqlite_conn *c, waiter *batch) {
     if (!batch->next) {
         fantasy_status st = fantasy__sqlite_stock_reserve_in(c, batch->h);
@@ -130,9 +116,9 @@ static void lead(store *s) {
 
 /* Reserves of one store that arrive while a transaction runs queue up; when it ends, one of them
  * leads the whole queue through the next transaction (group commit). Each reserve is still its
- * own hold row and conditional UPDATE under its own savepoint, so each succeeds or fails alone,
- * and each returns only once the transaction holding it committed. Threads of one process thus
- * share one write lock hand-off and one commit instead of queueing for them one by one. */
+ * own hold row and conditional UPDATE, and a refused one writes nothing, so each succeeds or fails
+ * alone, and each returns only once the transaction holding it committed. Threads of one process
+ * thus share one write lock hand-off and one commit instead of queueing for them one by one. */
 fantasy_status fantasy__sqlite_stock_reserve(void *self, const fantasy_hold *h) {
     store *s = self;
     fantasy_status st = fantasy__sqlite_stock_check(s, "reserve");

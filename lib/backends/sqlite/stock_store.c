@@ -7,7 +7,8 @@
  * can change what it read before it commits. A reserve is the hold's INSERT (ON CONFLICT DO
  * NOTHING: a known id is a replay), then ONE conditional UPDATE of the product that takes the units
  * only when enough are left and the user's usage stays within the limit, then the usage upsert.
- * When the UPDATE takes nothing, the product row is read (still under the lock) only to say why.
+ * When the UPDATE takes nothing, the product row is read (still under the lock) only to say why,
+ * and the hold row just inserted is deleted again: a refusal writes nothing.
  * The vtable's reserve and reserve_many batch such reserves into shared transactions:
  * stock_reserve.c. */
 #include <inttypes.h>
@@ -52,9 +53,7 @@ static const char *const stock_sql[S_N] = {
               "ORDER BY expires_at LIMIT ?2",
     [S_USED] = "SELECT COALESCE((SELECT used FROM stock WHERE product = ?1 AND user = ?2), 0) "
                "FROM stock WHERE product = ?1 AND user = ''",
-    [S_SAVEPOINT] = "SAVEPOINT item",
-    [S_SAVEPOINT_UNDO] = "ROLLBACK TO item",
-    [S_SAVEPOINT_DONE] = "RELEASE item",
+    [S_HOLD_DEL] = "DELETE FROM holds WHERE id = ?1",
 };
 
 typedef fantasy__sqlite_stock store;
@@ -281,6 +280,16 @@ static fantasy_status refused(fantasy__sqlite_conn *c, const fantasy_hold *h) {
                          h->user_id, used, h->product_id, h->per_user_limit);
 }
 
+/* Take back the hold row of a refused reserve; `why` is the refusal, kept unless the DELETE
+ * itself fails (then the store failed, and the caller rolls the transaction back). */
+static fantasy_status undo_hold(fantasy__sqlite_conn *c, const fantasy_hold *h,
+                                fantasy_status why) {
+    sqlite3_stmt *s = NULL;
+    fantasy_status st = fantasy__sqlite_stmt_key(c, S_HOLD_DEL, h->hold_id, "reserve", &s);
+    st = st ? st : fantasy__sqlite_exec_stmt(c, s, "reserve: undo hold");
+    return st ? st : why;
+}
+
 static fantasy_status take_units(fantasy__sqlite_conn *c, const fantasy_hold *h) {
     sqlite3_stmt *s = NULL;
     fantasy_status st = fantasy__sqlite_stmt_key(c, S_TAKE, h->product_id, "reserve", &s);
@@ -292,7 +301,7 @@ static fantasy_status take_units(fantasy__sqlite_conn *c, const fantasy_hold *h)
         return st;
     }
     if (sqlite3_changes(c->db) != 1) {
-        return refused(c, h);
+        return undo_hold(c, h, refused(c, h));
     }
     sqlite3_stmt *u = NULL;
     st = fantasy__sqlite_stmt_key(c, S_USAGE_ADD, h->product_id, "reserve", &u);
