@@ -32,7 +32,6 @@ typedef struct fantasy__sqlite_waiter fantasy__sqlite_waiter;
 typedef struct fantasy__sqlite_stock {
     fantasy__sqlite_store base; /* first: the shell (store.c) opens and destroys it */
     pthread_mutex_t q_lock;     /* guards the reserve queue (group commit: stock_reserve.c) */
-    pthread_cond_t q_cond;      /* a batch finished */
     fantasy__sqlite_waiter *head, *tail;
     int leading; /* a thread is running a batch */
 } fantasy__sqlite_stock;

@@ -34,11 +34,14 @@ static fantasy_status reserve_item(fantasy__sqlite_conn *c, const fantasy_hold *
 
 /* ---- group commit -------------------------------------------------------------------------- */
 
-/* A reserve waiting in the store's queue. The leader fills st and msg, then sets done under
- * q_lock; the waiter's stack frame holds it until then. */
+/* A reserve waiting in the store's queue. The leader fills st and msg, then sets done and
+ * signals `wake` under q_lock; the waiter's stack frame holds it until then. A condition of its
+ * own per waiter: a batch's end wakes its own waiters and the next leader, not every thread
+ * queued (a broadcast had all of them fight for q_lock after every commit). */
 struct fantasy__sqlite_waiter {
     const fantasy_hold *h;
     struct fantasy__sqlite_waiter *next;
+    pthread_cond_t wake;
     fantasy_status st;
     int done;
     char msg[512]; /* the leader's message for this item, set again in the waiter's thread */
@@ -104,10 +107,13 @@ static void lead(store *s) {
     while (batch) {
         waiter *next = batch->next;
         batch->done = 1;
+        pthread_cond_signal(&batch->wake);
         batch = next;
     }
     s->leading = 0;
-    pthread_cond_broadcast(&s->q_cond);
+    if (s->head) { /* the first of those queued meanwhile leads the next batch */
+        pthread_cond_signal(&s->head->wake);
+    }
     /* Only now: release() may run a checkpoint, which the waiters need not sit through. */
     pthread_mutex_unlock(&s->q_lock);
     fantasy__sqlite_release(s->base.db, c);
@@ -131,6 +137,9 @@ fantasy_status fantasy__sqlite_stock_reserve(void *self, const fantasy_hold *h) 
     waiter me;
     memset(&me, 0, sizeof me);
     me.h = h;
+    if (pthread_cond_init(&me.wake, NULL) != 0) {
+        return fantasy__fail(FANTASY_ENOMEM, "sqlite stock store: reserve: no condition");
+    }
     pthread_mutex_lock(&s->q_lock);
     if (s->tail) {
         s->tail->next = &me;
@@ -140,12 +149,13 @@ fantasy_status fantasy__sqlite_stock_reserve(void *self, const fantasy_hold *h) 
     s->tail = &me;
     while (!me.done) {
         if (s->leading) {
-            pthread_cond_wait(&s->q_cond, &s->q_lock);
+            pthread_cond_wait(&me.wake, &s->q_lock);
         } else {
             lead(s);
         }
     }
     pthread_mutex_unlock(&s->q_lock);
+    pthread_cond_destroy(&me.wake);
     return me.st == FANTASY_OK ? FANTASY_OK : fantasy__fail(me.st, "%s", me.msg);
 }
 

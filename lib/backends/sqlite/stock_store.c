@@ -67,22 +67,18 @@ typedef struct hold_row {
     fantasy_hold_state state;
 } hold_row;
 
-/* The reserve queue's lock and condition, ready before the file opens. */
+/* The reserve queue's lock, ready before the file opens (each waiter brings its own condition:
+ * stock_reserve.c). */
 static fantasy_status init_queue(fantasy__sqlite_store *base) {
     store *s = (store *)base;
     if (pthread_mutex_init(&s->q_lock, NULL) != 0) {
         return fantasy__fail(FANTASY_ENOMEM, "fantasy_sqlite_stock_store_open: no mutex");
-    }
-    if (pthread_cond_init(&s->q_cond, NULL) != 0) {
-        pthread_mutex_destroy(&s->q_lock);
-        return fantasy__fail(FANTASY_ENOMEM, "fantasy_sqlite_stock_store_open: no condition");
     }
     return FANTASY_OK;
 }
 
 static void fini_queue(fantasy__sqlite_store *base) {
     store *s = (store *)base;
-    pthread_cond_destroy(&s->q_cond);
     pthread_mutex_destroy(&s->q_lock);
 }
 
