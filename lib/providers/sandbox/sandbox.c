@@ -126,21 +126,6 @@ static void decide(request *r, fantasy_payment_outcome said, fantasy_payment_out
     r->message = message;
 }
 
-/* Run `attempt` until it is not beaten by another process's decision. Caller holds the lock. */
-static fantasy_status settle(sandbox *sb, request *r, fantasy_payment_result *out,
-                             fantasy_status (*attempt)(sandbox *, request *,
-                                                       fantasy_payment_result *)) {
-    for (int i = 0; i < ATTEMPTS; i++) {
-        fantasy_status st = attempt(sb, r, out);
-        if (st != FANTASY_EEXISTS && st != FANTASY_ECONFLICT) {
-            return st;
-        }
-    }
-    return fantasy__fail(FANTASY_EUNAVAILABLE,
-                         "sandbox: request '%s' kept colliding with other processes' requests",
-                         r->key);
-}
-
 /* Answer from the stored request under r's key when there is one (*done = 1). */
 static fantasy_status try_replay(sandbox *sb, const request *r, fantasy_payment_result *out,
                                  int *done) {
@@ -149,6 +134,52 @@ static fantasy_status try_replay(sandbox *sb, const request *r, fantasy_payment_
     if (st == FANTASY_OK && *done) {
         replay(&stored, r, out);
         fantasy__sb_request_clear(&stored);
+    }
+    return st;
+}
+
+/* How a new request is decided: its outcome in `r`, what else it changes in `fx`. `paid` is
+ * room for a stored request the decision reads; the caller clears it. */
+typedef fantasy_status (*decider)(sandbox *sb, request *r, fantasy__sb_effects *fx, request *paid);
+
+/* One try: the stored answer when r's key is known, else decide and store, all or nothing. */
+static fantasy_status attempt(sandbox *sb, request *r, fantasy_payment_result *out, decider how) {
+    int done = 0;
+    fantasy_status st = try_replay(sb, r, out, &done);
+    if (st != FANTASY_OK || done) {
+        return st;
+    }
+    fantasy__sb_effects fx;
+    request paid;
+    memset(&fx, 0, sizeof fx);
+    memset(&paid, 0, sizeof paid);
+    r->payment_id[0] = '\0';
+    st = how(sb, r, &fx, &paid);
+    st = st ? st : fantasy__sb_save(sb, r, &fx);
+    fantasy__sb_request_clear(&paid);
+    if (st == FANTASY_OK) {
+        answer_said(r, out);
+    }
+    return st;
+}
+
+/* Try until no other process's decision beats this one; the caller holds the lock. On failure
+ * `out` says nothing. */
+static fantasy_status settle(sandbox *sb, request *r, fantasy_payment_result *out, decider how) {
+    fantasy_status st = FANTASY_OK;
+    for (int i = 0; i < ATTEMPTS; i++) {
+        st = attempt(sb, r, out, how);
+        if (st != FANTASY_EEXISTS && st != FANTASY_ECONFLICT) {
+            break;
+        }
+    }
+    if (st == FANTASY_EEXISTS || st == FANTASY_ECONFLICT) {
+        st = fantasy__fail(FANTASY_EUNAVAILABLE,
+                           "sandbox: request '%s' kept colliding with other processes' requests",
+                           r->key);
+    }
+    if (st != FANTASY_OK) {
+        memset(out, 0, sizeof *out);
     }
     return st;
 }
@@ -168,7 +199,7 @@ static fantasy_status capture(sandbox *sb, request *r, fantasy__sb_effects *fx) 
 }
 
 /* Decide a new confirm by its payment_key. */
-static fantasy_status run_confirm(sandbox *sb, request *r, fantasy__sb_effects *fx) {
+static fantasy_status run_confirm(sandbox *sb, request *r, fantasy__sb_effects *fx, request *paid) {
     const char *key = r->payment_key;
     if (starts_with(key, "timeout_decline")) {
         decide(r, FANTASY_PAYMENT_UNKNOWN, FANTASY_PAYMENT_DECLINED, MSG_TIMEOUT_DECLINED);
@@ -178,15 +209,13 @@ static fantasy_status run_confirm(sandbox *sb, request *r, fantasy__sb_effects *
         decide(r, FANTASY_PAYMENT_DECLINED, FANTASY_PAYMENT_DECLINED, MSG_DECLINED);
         return FANTASY_OK;
     }
-    request paid;
     int taken = 0;
-    fantasy_status st = fantasy__sb_load_capture(sb, key, &paid, &taken);
+    fantasy_status st = fantasy__sb_load_capture(sb, key, paid, &taken);
     if (st != FANTASY_OK) {
         return st;
     }
     if (taken) {
         /* A real provider's payment key is single use: never capture it twice. */
-        fantasy__sb_request_clear(&paid);
         decide(r, FANTASY_PAYMENT_DECLINED, FANTASY_PAYMENT_DECLINED, MSG_KEY_USED);
         return FANTASY_OK;
     }
@@ -197,23 +226,6 @@ static fantasy_status run_confirm(sandbox *sb, request *r, fantasy__sb_effects *
         decide(r, FANTASY_PAYMENT_APPROVED, FANTASY_PAYMENT_APPROVED, "");
     }
     return capture(sb, r, fx);
-}
-
-static fantasy_status confirm_once(sandbox *sb, request *r, fantasy_payment_result *out) {
-    int done = 0;
-    fantasy_status st = try_replay(sb, r, out, &done);
-    if (st != FANTASY_OK || done) {
-        return st;
-    }
-    fantasy__sb_effects fx;
-    memset(&fx, 0, sizeof fx);
-    r->payment_id[0] = '\0';
-    st = run_confirm(sb, r, &fx);
-    st = st ? st : fantasy__sb_save(sb, r, &fx);
-    if (st == FANTASY_OK) {
-        answer_said(r, out);
-    }
-    return st;
 }
 
 static fantasy_status sandbox_confirm(void *self, const char *order_id, const char *payment_key,
@@ -233,11 +245,8 @@ static fantasy_status sandbox_confirm(void *self, const char *order_id, const ch
     }
     request r = fresh_request(FANTASY__SB_CONFIRM, idempotency_key, order_id, payment_key, amount);
     pthread_mutex_lock(&sb->lock);
-    st = settle(sb, &r, out, confirm_once);
+    st = settle(sb, &r, out, run_confirm);
     pthread_mutex_unlock(&sb->lock);
-    if (st != FANTASY_OK) {
-        memset(out, 0, sizeof *out);
-    }
     return st;
 }
 
@@ -259,29 +268,14 @@ static void judge_cancel(request *r, request *paid, fantasy__sb_effects *fx) {
     }
 }
 
-static fantasy_status cancel_once(sandbox *sb, request *r, fantasy_payment_result *out) {
-    int done = 0;
-    fantasy_status st = try_replay(sb, r, out, &done);
-    if (st != FANTASY_OK || done) {
-        return st;
-    }
-    fantasy__sb_effects fx;
-    memset(&fx, 0, sizeof fx);
-    request paid;
+/* Decide a new cancel by the capture of its payment_key. */
+static fantasy_status run_cancel(sandbox *sb, request *r, fantasy__sb_effects *fx, request *paid) {
     int captured = 0;
-    r->payment_id[0] = '\0';
-    st = fantasy__sb_load_capture(sb, r->payment_key, &paid, &captured);
+    fantasy_status st = fantasy__sb_load_capture(sb, r->payment_key, paid, &captured);
     if (st == FANTASY_OK && captured) {
-        judge_cancel(r, &paid, &fx);
+        judge_cancel(r, paid, fx);
     } else if (st == FANTASY_OK) {
         decide(r, FANTASY_PAYMENT_DECLINED, FANTASY_PAYMENT_DECLINED, MSG_NOT_CAPTURED);
-    }
-    st = st ? st : fantasy__sb_save(sb, r, &fx);
-    if (captured) {
-        fantasy__sb_request_clear(&paid);
-    }
-    if (st == FANTASY_OK) {
-        answer_said(r, out);
     }
     return st;
 }
@@ -303,11 +297,8 @@ static fantasy_status sandbox_cancel(void *self, const char *payment_key,
     }
     request r = fresh_request(FANTASY__SB_CANCEL, idempotency_key, NULL, payment_key, amount);
     pthread_mutex_lock(&sb->lock);
-    st = settle(sb, &r, out, cancel_once);
+    st = settle(sb, &r, out, run_cancel);
     pthread_mutex_unlock(&sb->lock);
-    if (st != FANTASY_OK) {
-        memset(out, 0, sizeof *out);
-    }
     return st;
 }
 
