@@ -239,52 +239,20 @@ static fantasy_status check_read(const store *s, const char *fn, const char *col
     return st != FANTASY_OK ? st : fantasy__rec_check_read(who, fn, collection, what, value, max);
 }
 
-/* A read: one statement, its rows handed to `take`. */
-typedef struct read_ctx {
-    size_t stmt;
-    fantasy__pg_params p;
-    fantasy_status (*take)(const PGresult *r, struct read_ctx *x);
-    fantasy_buf *doc;
-    int64_t *num;
-    fantasy_list *list;
-    int found;
-} read_ctx;
-
-static fantasy_status read_work(fantasy__pg_conn *c, void *ctx) {
-    read_ctx *x = ctx;
-    PGresult *r = NULL;
-    fantasy_status st = fantasy__pg_exec(c, x->stmt, &x->p, &r);
-    if (st == FANTASY_OK) {
-        st = x->take(r, x);
-        PQclear(r);
-    }
-    return st;
-}
-
-static fantasy_status take_doc(const PGresult *r, read_ctx *x) {
-    x->found = PQntuples(r) == 1;
-    if (!x->found) {
+/* Reads run as one statement through the stores' shared runner (store.c): a document's take
+ * answers found in num2 and the version in num; a count's in num. */
+static fantasy_status take_doc(PGresult *r, fantasy__pg_one *x) {
+    x->num2 = PQntuples(r) == 1;
+    if (!x->num2) {
         return FANTASY_OK;
     }
-    if (x->num) {
-        *x->num = fantasy__pg_int(r, 0, 1);
-    }
-    return x->doc ? fantasy_buf_set(x->doc, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0))
+    x->num = fantasy__pg_int(r, 0, 1);
+    return x->out ? fantasy_buf_set(x->out, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0))
                   : FANTASY_OK;
 }
 
-static fantasy_status take_list(const PGresult *r, read_ctx *x) {
-    for (int i = 0; i < PQntuples(r); i++) {
-        fantasy_status st = fantasy__pg_list_add(r, i, 0, fantasy__pg_int(r, i, 1), x->list);
-        if (st != FANTASY_OK) {
-            return st;
-        }
-    }
-    return FANTASY_OK;
-}
-
-static fantasy_status take_count(const PGresult *r, read_ctx *x) {
-    *x->num = PQntuples(r) == 1 ? fantasy__pg_int(r, 0, 0) : 0;
+static fantasy_status take_count(PGresult *r, fantasy__pg_one *x) {
+    x->num = PQntuples(r) == 1 ? fantasy__pg_int(r, 0, 0) : 0;
     return FANTASY_OK;
 }
 
@@ -298,13 +266,16 @@ static fantasy_status rec_get(void *self, const char *collection, const char *id
     if (st != FANTASY_OK) {
         return st;
     }
-    read_ctx x = { .stmt = ST_GET, .take = take_doc, .doc = doc, .num = version };
+    fantasy__pg_one x = { .stmt = ST_GET, .take = take_doc, .out = doc };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, collection);
     fantasy__pg_param_str(&x.p, id);
-    st = fantasy__pg_run(s->pool, 0, read_work, &x);
-    if (st == FANTASY_OK && !x.found) {
+    st = fantasy__pg_one_run(s, &x);
+    if (st == FANTASY_OK && !x.num2) {
         return fantasy__fail(FANTASY_ENOTFOUND, "%s get: %s/%s not found", who, collection, id);
+    }
+    if (st == FANTASY_OK && version) {
+        *version = x.num;
     }
     return st;
 }
@@ -319,7 +290,7 @@ static fantasy_status rec_find(void *self, const char *collection, const char *k
     if (st != FANTASY_OK) {
         return st;
     }
-    read_ctx x = { .stmt = ST_FIND, .take = take_list, .list = out };
+    fantasy__pg_one x = { .stmt = ST_FIND, .take = fantasy__pg_take_list, .out = out };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, collection);
     fantasy__pg_param_str(&x.p, key);
@@ -328,7 +299,7 @@ static fantasy_status rec_find(void *self, const char *collection, const char *k
     fantasy__pg_param_bytes(&x.p, from_start ? "" : after_id,
                             from_start ? 0 : strlen(after_id) + 1);
     fantasy__pg_param_i64(&x.p, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
-    return fantasy__pg_run(s->pool, 0, read_work, &x);
+    return fantasy__pg_one_run(s, &x);
 }
 
 /* The least byte string above every string starting with `pre` (`pre` with trailing 0xff
@@ -362,9 +333,9 @@ static fantasy_status rec_find_keys(void *self, const char *collection, const ch
     char upper[FANTASY__REC_KEY_MAX];
     size_t upper_len = prefix_upper(pre, strlen(pre), upper);
     int after = after_key && *after_key && strcmp(after_key, pre) >= 0;
-    read_ctx x = { .stmt = upper_len ? ST_KEYS_BOUNDED : ST_KEYS_OPEN,
-                   .take = take_list,
-                   .list = out };
+    fantasy__pg_one x = { .stmt = upper_len ? ST_KEYS_BOUNDED : ST_KEYS_OPEN,
+                          .take = fantasy__pg_take_list,
+                          .out = out };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, collection);
     /* Keys hold no NUL either: after_key + NUL is the least key strictly after it. */
@@ -374,7 +345,7 @@ static fantasy_status rec_find_keys(void *self, const char *collection, const ch
         fantasy__pg_param_bytes(&x.p, upper, upper_len);
     }
     fantasy__pg_param_i64(&x.p, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
-    return fantasy__pg_run(s->pool, 0, read_work, &x);
+    return fantasy__pg_one_run(s, &x);
 }
 
 static fantasy_status rec_count(void *self, const char *collection, const char *key, int64_t *out) {
@@ -387,11 +358,15 @@ static fantasy_status rec_count(void *self, const char *collection, const char *
         return fantasy__fail(FANTASY_EINVAL, "%s count: NULL out", who);
     }
     *out = 0;
-    read_ctx x = { .stmt = ST_COUNT, .take = take_count, .num = out };
+    fantasy__pg_one x = { .stmt = ST_COUNT, .take = take_count };
     fantasy__pg_params_init(&x.p);
     fantasy__pg_param_str(&x.p, collection);
     fantasy__pg_param_str(&x.p, key);
-    return fantasy__pg_run(s->pool, 0, read_work, &x);
+    st = fantasy__pg_one_run(s, &x);
+    if (st == FANTASY_OK) {
+        *out = x.num;
+    }
+    return st;
 }
 
 /* ---- open and destroy -------------------------------------------------------------------- */
