@@ -14,31 +14,9 @@
 #include "fantasy/backends/memory.h"
 #include "fantasy/fantasy.h"
 
+#include "unit/fixture_record.h"
+
 #define N 600
-
-static void put_doc(fantasy_record_store *rs, int i, const char *key) {
-    char id[16];
-    (void)snprintf(id, sizeof id, "id%05d", i);
-    const fantasy_index_key keys[] = { { key, 0 } };
-    fantasy_record_op op = { .kind = FANTASY_OP_PUT,
-                             .mode = FANTASY_WRITE_ANY,
-                             .collection = "c",
-                             .id = id,
-                             .doc = "{}",
-                             .doc_len = 2,
-                             .keys = keys,
-                             .n_keys = 1 };
-    assert_int_equal(rs->apply(rs->self, &op, 1, NULL), FANTASY_OK);
-}
-
-static void del_doc(fantasy_record_store *rs, int i) {
-    char id[16];
-    (void)snprintf(id, sizeof id, "id%05d", i);
-    fantasy_record_op op = {
-        .kind = FANTASY_OP_DEL, .mode = FANTASY_WRITE_ANY, .collection = "c", .id = id
-    };
-    assert_int_equal(rs->apply(rs->self, &op, 1, NULL), FANTASY_OK);
-}
 
 /* find() in pages of 7 lists exactly the ids i with live[i] set, ascending. */
 static void assert_holders(fantasy_record_store *rs, const char *key, const int *live) {
@@ -54,7 +32,7 @@ static void assert_holders(fantasy_record_store *rs, const char *key, const int 
                 next++;
             }
             char want[16];
-            (void)snprintf(want, sizeof want, "id%05d", next++);
+            (void)snprintf(want, sizeof want, FX_REC_ID_FMT, next++);
             assert_string_equal(fantasy_list_str(l, k), want);
         }
         if (n > 0) {
@@ -77,7 +55,7 @@ static void run_order(const int *order) {
     static int live[N];
     memset(live, 0, sizeof live);
     for (int k = 0; k < N; k++) {
-        put_doc(&rs, order[k], "k");
+        fx_rec_put_nth(&rs, order[k], "k");
         live[order[k]] = 1;
         /* Now and then drop the greatest live holder, or one in the middle. */
         if (k % 37 == 36) {
@@ -86,10 +64,10 @@ static void run_order(const int *order) {
                 top--;
             }
             assert_true(top >= 0); /* order[k] was just put */
-            del_doc(&rs, top);
+            fx_rec_del_nth(&rs, top);
             live[top] = 0;
         } else if (k % 11 == 10) {
-            del_doc(&rs, order[k / 2]);
+            fx_rec_del_nth(&rs, order[k / 2]);
             live[order[k / 2]] = 0;
         }
     }
@@ -97,8 +75,8 @@ static void run_order(const int *order) {
     /* Moving holders to another key and back exercises unlink and relink of the last one. */
     for (int i = N - 1; i >= N - 20; i--) {
         if (live[i]) {
-            put_doc(&rs, i, "other");
-            put_doc(&rs, i, "k");
+            fx_rec_put_nth(&rs, i, "other");
+            fx_rec_put_nth(&rs, i, "k");
         }
     }
     assert_holders(&rs, "k", live);

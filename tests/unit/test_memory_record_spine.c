@@ -16,6 +16,7 @@
 #include "fantasy/backends/memory.h"
 
 #include "backends/memory/record_internal.h"
+#include "unit/fixture_record.h"
 
 #define N 3000
 
@@ -174,30 +175,6 @@ static void test_forgotten_edge_rebuilt(void **state) {
 /* Through the store: SPINE_MIN is well below this many holders of one key. */
 #define HOLDERS 400
 
-static void put(fantasy_record_store *s, int i, const char *key) {
-    char id[32];
-    (void)snprintf(id, sizeof id, "doc%06d", i);
-    fantasy_index_key k = { .key = key, .unique = 0 };
-    fantasy_record_op op = { .kind = FANTASY_OP_PUT,
-                             .mode = FANTASY_WRITE_ANY,
-                             .collection = "c",
-                             .id = id,
-                             .doc = "{}",
-                             .doc_len = 2,
-                             .keys = &k,
-                             .n_keys = 1 };
-    assert_int_equal(s->apply(s->self, &op, 1, NULL), FANTASY_OK);
-}
-
-static void del(fantasy_record_store *s, int i) {
-    char id[32];
-    (void)snprintf(id, sizeof id, "doc%06d", i);
-    fantasy_record_op op = {
-        .kind = FANTASY_OP_DEL, .mode = FANTASY_WRITE_ANY, .collection = "c", .id = id
-    };
-    assert_int_equal(s->apply(s->self, &op, 1, NULL), FANTASY_OK);
-}
-
 static void test_store_order(void **state) {
     (void)state;
     fantasy_record_store s;
@@ -206,15 +183,15 @@ static void test_store_order(void **state) {
     /* Ascending appends, then deletes and writes in the middle, then more appends, twice. */
     for (int pass = 0; pass < 2; pass++) {
         for (int i = pass; i < HOLDERS; i += 2) {
-            put(&s, i, "k");
+            fx_rec_put_nth(&s, i, "k");
             held[i] = 1;
         }
         for (int i = 3; i < HOLDERS; i += 7) {
-            del(&s, i);
+            fx_rec_del_nth(&s, i);
             held[i] = 0;
         }
         for (int i = 1; i < HOLDERS; i += 10) {
-            put(&s, i, held[i] ? "other" : "k");
+            fx_rec_put_nth(&s, i, held[i] ? "other" : "k");
             held[i] = (char)!held[i];
         }
     }
@@ -239,7 +216,7 @@ static void test_store_order(void **state) {
                 at++;
             }
             char id[32];
-            (void)snprintf(id, sizeof id, "doc%06d", at++);
+            (void)snprintf(id, sizeof id, FX_REC_ID_FMT, at++);
             assert_string_equal(fantasy_list_str(page, j), id);
             seen++;
         }

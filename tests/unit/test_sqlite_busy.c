@@ -22,6 +22,7 @@
 #include "fantasy/backends/sqlite.h"
 
 #include "backends/sqlite/db.h"
+#include "unit/fixture_record.h"
 #include "unit/fixture_sqlite.h"
 
 typedef sqfx_dir tmp;
@@ -149,19 +150,6 @@ static void test_wal_stops_at_checkpoint_mark(void **state) {
 static const char *const pool_sql[] = { "SELECT id FROM docs WHERE coll = 'c' ORDER BY id",
                                         "SELECT COUNT(*) FROM docs WHERE coll = 'c'" };
 
-static void put_doc(fantasy_record_store *rs, const char *id, const fantasy_index_key *keys,
-                    size_t n_keys) {
-    const fantasy_record_op op = { .kind = FANTASY_OP_PUT,
-                                   .mode = FANTASY_WRITE_ANY,
-                                   .collection = "c",
-                                   .id = id,
-                                   .doc = "{}",
-                                   .doc_len = 2,
-                                   .keys = keys,
-                                   .n_keys = n_keys };
-    assert_int_equal(rs->apply(rs->self, &op, 1, NULL), FANTASY_OK);
-}
-
 /* release() resets only the statements a call left mid-way: one stopped after its first row
  * must not keep its snapshot in the pool, so the next call on that connection sees later
  * commits; statements run to their end need no reset. */
@@ -169,8 +157,8 @@ static void test_released_connection_sees_later_commits(void **state) {
     tmp *t = *state;
     fantasy_record_store rs;
     assert_int_equal(fantasy_sqlite_record_store_open(t->path, NULL, &rs), FANTASY_OK);
-    put_doc(&rs, "a", NULL, 0);
-    put_doc(&rs, "b", NULL, 0);
+    fx_rec_put(&rs, "a", NULL, 0);
+    fx_rec_put(&rs, "b", NULL, 0);
     fantasy__sqlite_db *db = NULL;
     assert_int_equal(fantasy__sqlite_db_open(t->path, NULL, pool_sql, 2, "test", &db), FANTASY_OK);
     fantasy__sqlite_conn *c = NULL;
@@ -185,7 +173,7 @@ static void test_released_connection_sees_later_commits(void **state) {
     assert_true(sqlite3_stmt_busy(s));
     fantasy__sqlite_release(db, c);
     assert_false(sqlite3_stmt_busy(s));
-    put_doc(&rs, "c", NULL, 0);
+    fx_rec_put(&rs, "c", NULL, 0);
     fantasy__sqlite_conn *again = NULL;
     assert_int_equal(fantasy__sqlite_acquire(db, "test", &again), FANTASY_OK);
     assert_ptr_equal(again, c); /* the pooled one */
@@ -206,7 +194,7 @@ static void test_put_after_delete_keeps_only_new_keys(void **state) {
     assert_int_equal(fantasy_sqlite_record_store_open(t->path, NULL, &rs), FANTASY_OK);
     const fantasy_index_key old_keys[] = { { "k:old", 1 }, { "k:both", 0 } };
     const fantasy_index_key new_keys[] = { { "k:both", 0 }, { "k:new", 1 } };
-    put_doc(&rs, "d", old_keys, 2);
+    fx_rec_put(&rs, "d", old_keys, 2);
     const fantasy_record_op del = {
         .kind = FANTASY_OP_DEL, .mode = FANTASY_WRITE_ANY, .collection = "c", .id = "d"
     };
@@ -230,7 +218,7 @@ static void test_put_after_delete_keeps_only_new_keys(void **state) {
     assert_int_equal(rs.count(rs.self, "c", "k:new", &n), FANTASY_OK);
     assert_int_equal(n, 1);
     /* The unique key the deleted document held is free for another one. */
-    put_doc(&rs, "e", old_keys, 1);
+    fx_rec_put(&rs, "e", old_keys, 1);
     assert_int_equal(rs.count(rs.self, "c", "k:old", &n), FANTASY_OK);
     assert_int_equal(n, 1);
     rs.destroy(rs.self);
